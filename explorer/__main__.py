@@ -1,0 +1,43 @@
+"""Command line entry point: ``softmax-explorer`` and ``python -m explorer``.
+
+Arguments are parsed before Qt is imported, so ``--help`` and ``--version``
+work on a machine without a display.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .engine import DATASETS  # pure NumPy, no Qt
+
+    parser = argparse.ArgumentParser(
+        prog="softmax-explorer",
+        description="Softmax Explorer: edit class scores, weights and data, and watch the "
+                    "softmax probabilities, the gradient p - onehot(y) and SGD move live.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--preset", choices=sorted(DATASETS), metavar="NAME",
+                        help="start with this dataset: " + ", ".join(sorted(DATASETS)))
+    parser.add_argument("--classes", type=int, metavar="C",
+                        help="number of classes to start with (2-10)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.classes is not None and not 2 <= args.classes <= 10:
+        print(f"softmax-explorer: --classes must be between 2 and 10, got {args.classes}",
+              file=sys.stderr)
+        return 2
+    from .app import run  # imports Qt
+
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

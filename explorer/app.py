@@ -1,0 +1,42 @@
+"""Create the QApplication and the main window."""
+
+from __future__ import annotations
+
+import sys
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QApplication
+
+from . import style
+
+
+def configure_pyqtgraph() -> None:
+    pg.setConfigOptions(antialias=True, background="w", foreground="k", imageAxisOrder="row-major")
+
+
+def make_application(argv=None) -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(list(argv) if argv is not None else sys.argv[:1])
+    app.setApplicationName("Softmax Explorer")
+    app.setOrganizationName("Softmax Explorer")
+    app.setApplicationDisplayName("Softmax Explorer")
+    f = app.font()
+    f.setPointSize(style.BASE_POINT_SIZE)
+    app.setFont(f)
+    configure_pyqtgraph()
+    return app
+
+
+def run(args) -> int:
+    app = make_application()
+    from .main_window import MainWindow
+
+    window = MainWindow()
+    if getattr(args, "classes", None):
+        window.scene.set_n_classes(args.classes)
+    if getattr(args, "preset", None):
+        window.scene.load_preset(args.preset, n=window.scene.n_points or 150)
+    window.scene.undo_stack.clear()
+    window.show()
+    return app.exec()

@@ -1,0 +1,758 @@
+"""The scene: everything the user can edit, as one QObject.
+
+``Scene`` is the only place that changes the scene. Every public setter
+validates its input (raising ``ValueError`` with a message the GUI shows),
+returns early when nothing changes, records an undo entry, and emits one
+typed signal per changed part. Views read the scene and call its setters;
+they never write each other.
+
+The editable content lives in an immutable ``SceneData`` whose arrays are
+read-only: an edit builds a new ``SceneData``. Undo entries are therefore
+just the (before, after) pair of ``SceneData`` values, and old arrays are
+shared, not copied.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from . import engine
+
+LOSSES = engine.LOSSES
+PRESETS = tuple(engine.DATASETS)
+PRESET_LABELS = {
+    "blobs": "Gaussian blobs",
+    "circles": "Concentric circles",
+    "xor": "XOR / quadrants",
+    "spiral": "Spiral",
+    "linear": "Linearly separable",
+}
+LR_RANGE = (1e-4, 10.0)
+REG_RANGE = (0.0, 10.0)
+MOMENTUM_RANGE = (0.0, 0.99)
+STEPS_PER_FRAME_RANGE = (1, 1000)
+MAX_SCORE = 1e300  # typed scores, weights and biases must stay within this
+MAX_COORD = 1e6  # data coordinates
+MAX_INTERACTIVE_POINTS = engine.MAX_POINTS
+
+
+@dataclass(frozen=True)
+class PresetSpec:
+    """How a generated dataset was made, so it can be remade (e.g. with more classes)."""
+
+    name: str = "blobs"
+    n: int = 150
+    noise: float | None = None  # None: the generator's default
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class SceneData:
+    """The editable scene. Arrays are read-only; an edit makes a new SceneData."""
+
+    X: np.ndarray  # (N, 2) float64 raw points
+    y: np.ndarray  # (N,) int64 labels in [0, n_classes)
+    n_classes: int
+    features: tuple  # extra feature names, canonical order
+    W: np.ndarray  # (2 + len(features), n_classes)
+    b: np.ndarray  # (n_classes,)
+    scores: np.ndarray  # (n_classes,) free scores of the score lab
+    true_class: int  # y of the free scores
+    lr: float = 0.05
+    batch_size: int | None = None  # None: full batch
+    reg: float = 0.001
+    momentum: float = 0.0
+    steps_per_frame: int = 1
+    loss: str = "softmax"
+    preset: PresetSpec | None = field(default=None)  # set while the points are a pristine preset
+    step: int = 0  # SGD steps taken since the last reset
+
+    def replace(self, **changes) -> "SceneData":
+        return dataclasses.replace(self, **changes)
+
+
+# Which signal each SceneData field feeds.
+_GROUPS = {
+    "X": "dataset", "y": "dataset", "n_classes": "classes", "features": "features",
+    "W": "weights", "b": "weights", "scores": "scores", "true_class": "scores",
+    "lr": "hyper", "batch_size": "hyper", "reg": "hyper", "momentum": "hyper",
+    "steps_per_frame": "hyper", "loss": "hyper", "preset": "dataset", "step": "weights",
+}
+
+
+def _frozen(a, dtype) -> np.ndarray:
+    arr = np.array(a, dtype=dtype, copy=True)
+    arr.flags.writeable = False
+    return arr
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return a is b or (np.shape(a) == np.shape(b) and np.array_equal(a, b))
+    return a == b
+
+
+def _check_real(value, name: str, lo: float, hi: float) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a number, got {value!r}")
+    v = float(value)
+    if math.isnan(v) or math.isinf(v):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if not lo <= v <= hi:
+        raise ValueError(f"{name} must be between {lo:g} and {hi:g}, got {v:g}")
+    return v
+
+
+def _check_int(value, name: str, lo: int, hi: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{name} must be between {lo} and {hi}, got {value}")
+    return int(value)
+
+
+class _SceneCommand(QUndoCommand):
+    """An undo entry: the scene before and after one edit."""
+
+    def __init__(self, scene: "Scene", text: str, before: SceneData, after: SceneData,
+                 merge_key=None, applied: bool = False):
+        super().__init__(text)
+        self._scene = scene
+        self.before = before
+        self.after = after
+        self.merge_key = merge_key
+        self._skip_redo = applied  # the edit was already applied when pushed
+
+    def id(self) -> int:  # noqa: A003 - Qt's name
+        return 1 if self.merge_key is not None else -1
+
+    def mergeWith(self, other) -> bool:  # noqa: N802 - Qt's name
+        if not isinstance(other, _SceneCommand) or other.merge_key is None:
+            return False
+        if other.merge_key != self.merge_key:
+            return False
+        self.after = other.after
+        return True
+
+    def redo(self) -> None:
+        if self._skip_redo:
+            self._skip_redo = False
+            return
+        self._scene._apply(self.after)
+
+    def undo(self) -> None:
+        self._scene._apply(self.before)
+
+
+class Scene(QObject):
+    """The whole editable scene, its derived quantities, and its undo stack."""
+
+    dataset_changed = Signal()  # points or labels
+    classes_changed = Signal()  # the number of classes (everything resized)
+    features_changed = Signal()  # the feature maps (W's rows changed)
+    weights_changed = Signal()  # W, b or the step counter
+    scores_changed = Signal()  # the free scores or their true class
+    hyper_changed = Signal()  # lr, batch size, reg, momentum, steps per frame, loss
+    selection_changed = Signal()  # the selected point
+    active_class_changed = Signal()  # the class new points get
+    history_changed = Signal()  # the training curves
+    edit_started = Signal()  # a user edit, undo or redo is about to change the scene
+
+    def __init__(self, parent=None, seed: int | None = 0):
+        super().__init__(parent)
+        self._rng = np.random.default_rng(seed)
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(500)
+        self._data = self._default_data()
+        self._selected: int | None = None
+        self._active_class = 0
+        self._cache: dict = {}
+        self._history = TrainingCurves()
+        self._batch_depth = 0
+        self._pending: set[str] = set()
+        self._pending_before: SceneData | None = None
+
+    # ------------------------------------------------------------------ data
+    def _default_data(self) -> SceneData:
+        spec = PresetSpec("blobs", 150, None, 0)
+        X, y = engine.make_dataset(spec.name, spec.n, classes=3, rng=spec.seed)
+        W = self._rng.normal(scale=0.8, size=(2, 3))
+        return SceneData(
+            X=_frozen(X, np.float64), y=_frozen(y, np.int64), n_classes=3, features=(),
+            W=_frozen(W, np.float64), b=_frozen(np.zeros(3), np.float64),
+            scores=_frozen([3.2, 5.1, -1.7], np.float64), true_class=0, preset=spec,
+        )
+
+    @property
+    def data(self) -> SceneData:
+        return self._data
+
+    X = property(lambda self: self._data.X)
+    y = property(lambda self: self._data.y)
+    n_classes = property(lambda self: self._data.n_classes)
+    features = property(lambda self: self._data.features)
+    W = property(lambda self: self._data.W)
+    b = property(lambda self: self._data.b)
+    scores = property(lambda self: self._data.scores)
+    true_class = property(lambda self: self._data.true_class)
+    lr = property(lambda self: self._data.lr)
+    batch_size = property(lambda self: self._data.batch_size)
+    reg = property(lambda self: self._data.reg)
+    momentum = property(lambda self: self._data.momentum)
+    steps_per_frame = property(lambda self: self._data.steps_per_frame)
+    loss = property(lambda self: self._data.loss)
+    preset = property(lambda self: self._data.preset)
+    step = property(lambda self: self._data.step)
+    selected = property(lambda self: self._selected)
+    active_class = property(lambda self: self._active_class)
+    history = property(lambda self: self._history)
+
+    @property
+    def n_points(self) -> int:
+        return int(self._data.X.shape[0])
+
+    @property
+    def feature_names(self) -> tuple:
+        return engine.feature_names(self._data.features)
+
+    # ------------------------------------------------------------- derived
+    def _cached(self, key, compute):
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def _derive(self, new: SceneData) -> dict:
+        """The derived values of ``new`` that every view needs, computed now.
+
+        Raises ``ValueError`` when the engine cannot compute them (e.g. the
+        scores overflow), so that ``_commit`` can refuse the edit unchanged.
+        """
+        old = self._data
+        cache = {}
+        if new.X is old.X and new.features == old.features and "Z" in self._cache:
+            cache["Z"] = self._cache["Z"]
+        else:
+            cache["Z"] = engine.expand_features(new.X, new.features)
+        if new.X.shape[0]:
+            cache["terms"] = engine.loss_terms(new.W, new.b, cache["Z"], new.y,
+                                               reg=new.reg, loss=new.loss)
+        else:
+            cache["terms"] = None
+        return cache
+
+    @property
+    def Z(self) -> np.ndarray:
+        """The points with the feature maps applied: (N, 2 + len(features))."""
+        return self._cached("Z", lambda: engine.expand_features(self._data.X, self._data.features))
+
+    def point_scores(self) -> np.ndarray:
+        """Scores of every point, (N, C)."""
+        d = self._data
+        return self._cached("S", lambda: engine.compute_scores(d.W, d.b, self.Z))
+
+    def loss_terms(self):
+        """Full-batch ``engine.LossTerms(total, data, penalty, dW, db)``; None without points."""
+        d = self._data
+
+        def compute():
+            if d.X.shape[0] == 0:
+                return None
+            return engine.loss_terms(d.W, d.b, self.Z, d.y, reg=d.reg, loss=d.loss)
+        return self._cached("terms", compute)
+
+    def accuracy(self) -> float | None:
+        """Training accuracy in [0, 1]; None without points."""
+        d = self._data
+        if d.X.shape[0] == 0:
+            return None
+        return self._cached("acc", lambda: float(np.mean(self.point_scores().argmax(axis=1) == d.y)))
+
+    def lab_scores(self) -> np.ndarray:
+        """The score vector the score lab shows: the selected point's, or the free scores."""
+        if self._selected is None:
+            return self._data.scores
+        return self.point_scores()[self._selected]
+
+    def lab_label(self) -> int:
+        """The true class the score lab uses."""
+        if self._selected is None:
+            return self._data.true_class
+        return int(self._data.y[self._selected])
+
+    def lab_probabilities(self) -> np.ndarray:
+        return engine.softmax(self.lab_scores())
+
+    def lab_gradient(self) -> np.ndarray:
+        return engine.score_gradient(self.lab_scores(), self.lab_label())
+
+    def lab_loss(self) -> float:
+        return engine.cross_entropy(self.lab_scores(), self.lab_label())
+
+    def lab_jacobian(self) -> np.ndarray:
+        return engine.softmax_jacobian(self.lab_scores())
+
+    # ----------------------------------------------------- applying changes
+    def _apply(self, new: SceneData, derived: dict | None = None) -> None:
+        """Make ``new`` current and emit one signal per changed group."""
+        old = self._data
+        changed = {_GROUPS[f.name] for f in dataclasses.fields(SceneData)
+                   if not _same(getattr(old, f.name), getattr(new, f.name))}
+        if not changed:
+            return
+        if derived is not None:
+            self._cache = derived
+        elif changed & {"dataset", "features", "weights", "classes", "hyper"}:
+            self._cache = {}
+        self._data = new
+        if new.step < old.step:
+            self._history.truncate(new.step)
+            changed.add("history")
+        if self._selected is not None and (self._selected >= new.X.shape[0]):
+            self._selected = None
+            changed.add("selection")
+        if self._active_class >= new.n_classes:
+            self._active_class = new.n_classes - 1
+            changed.add("active_class")
+        self._emit(changed)
+
+    def _emit(self, groups: set) -> None:
+        if self._batch_depth:
+            self._pending |= groups
+            return
+        if "classes" in groups:
+            groups = groups | {"dataset", "weights", "scores"}
+        order = ("classes", "features", "dataset", "weights", "scores", "hyper",
+                 "selection", "active_class", "history")
+        for g in order:
+            if g in groups:
+                getattr(self, f"{g}_changed").emit()
+
+    @contextlib.contextmanager
+    def batch(self, text: str | None = None):
+        """Group edits: one undo entry (if ``text``) and one emit per signal at the end."""
+        if self._batch_depth == 0:
+            self.edit_started.emit()
+        before = self._data
+        self._batch_depth += 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if self._batch_depth == 0:
+                pending, self._pending = self._pending, set()
+                if text is not None and self._data is not before:
+                    self.undo_stack.push(_SceneCommand(self, text, before, self._data, applied=True))
+                self._emit(pending)
+
+    def _commit(self, new: SceneData, text: str, merge_key=None) -> bool:
+        """Record an edit as an undo entry and apply it; False if nothing changed."""
+        if all(_same(getattr(self._data, f.name), getattr(new, f.name))
+               for f in dataclasses.fields(SceneData)):
+            return False
+        derived = self._derive(new)  # raises ValueError: nothing changes
+        if self._batch_depth:
+            self._apply(new, derived)
+            return True
+        self.edit_started.emit()
+        command = _SceneCommand(self, text, self._data, new, merge_key)
+        self._apply(new, derived)
+        command._skip_redo = True
+        self.undo_stack.push(command)
+        return True
+
+    def undo(self) -> None:
+        if self.undo_stack.canUndo():
+            self.edit_started.emit()
+            self.undo_stack.undo()
+
+    def redo(self) -> None:
+        if self.undo_stack.canRedo():
+            self.edit_started.emit()
+            self.undo_stack.redo()
+
+    def restore(self, data: SceneData, text: str = "Restore scene") -> None:
+        """Replace the whole scene (undoable), e.g. when opening a file."""
+        self._commit(data, text)
+
+    # ------------------------------------------------------------ weights
+    def _check_params(self, W, b, rows: int, classes: int):
+        W = np.asarray(W, dtype=float) if not isinstance(W, np.ndarray) else W
+        b = np.asarray(b, dtype=float) if not isinstance(b, np.ndarray) else b
+        if W.shape != (rows, classes):
+            raise ValueError(f"W must have shape ({rows}, {classes}), got {W.shape}")
+        if b.shape != (classes,):
+            raise ValueError(f"b must have shape ({classes},), got {b.shape}")
+        for name, a in (("W", W), ("b", b)):
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"{name} must hold finite numbers (no NaN or infinity)")
+            if np.any(np.abs(a) > MAX_SCORE):
+                raise ValueError(f"{name} entries must be within ±{MAX_SCORE:g}")
+        return _frozen(W, np.float64), _frozen(b, np.float64)
+
+    def set_weights(self, W, b, text: str = "Edit weights", merge_key=None) -> bool:
+        d = self._data
+        W, b = self._check_params(W, b, d.W.shape[0], d.n_classes)
+        return self._commit(d.replace(W=W, b=b), text, merge_key)
+
+    def set_weight(self, i: int, j: int, value: float) -> bool:
+        d = self._data
+        i = _check_int(i, "weight row", 0, d.W.shape[0] - 1)
+        j = _check_int(j, "class", 0, d.n_classes - 1)
+        v = _check_real(value, f"W[{self.feature_names[i]}, {j + 1}]", -MAX_SCORE, MAX_SCORE)
+        W = d.W.copy()
+        W[i, j] = v
+        return self.set_weights(W, d.b, f"Set W[{self.feature_names[i]}, class {j + 1}] = {v:g}")
+
+    def set_bias(self, j: int, value: float) -> bool:
+        d = self._data
+        j = _check_int(j, "class", 0, d.n_classes - 1)
+        v = _check_real(value, f"b[{j + 1}]", -MAX_SCORE, MAX_SCORE)
+        b = d.b.copy()
+        b[j] = v
+        return self.set_weights(d.W, b, f"Set b[class {j + 1}] = {v:g}")
+
+    def set_class_vector(self, j: int, w, merge_key=None) -> bool:
+        """Set the raw-feature weights (W[0, j], W[1, j]), e.g. by dragging an arrow."""
+        d = self._data
+        j = _check_int(j, "class", 0, d.n_classes - 1)
+        w = np.asarray(w, dtype=float)
+        if w.shape != (2,):
+            raise ValueError(f"a class vector has 2 entries (x1, x2), got shape {w.shape}")
+        W = d.W.copy()
+        W[:2, j] = w
+        return self.set_weights(W, d.b, f"Drag w{j + 1}", merge_key)
+
+    def random_weights(self, rows: int, classes: int) -> np.ndarray:
+        return self._rng.normal(scale=0.8, size=(rows, classes))
+
+    def randomize_weights(self) -> bool:
+        d = self._data
+        return self.set_weights(self.random_weights(*d.W.shape), np.zeros(d.n_classes),
+                                "Randomise weights")
+
+    def zero_weights(self) -> bool:
+        d = self._data
+        return self.set_weights(np.zeros(d.W.shape), np.zeros(d.n_classes), "Zero weights")
+
+    # -------------------------------------------------------------- scores
+    def set_scores(self, scores, merge_key=None) -> bool:
+        d = self._data
+        s = np.asarray(scores, dtype=float)
+        if s.shape != (d.n_classes,):
+            raise ValueError(f"scores must have {d.n_classes} entries, got shape {s.shape}")
+        if not np.all(np.isfinite(s)):
+            raise ValueError("scores must be finite numbers (no NaN or infinity)")
+        if np.any(np.abs(s) > MAX_SCORE):
+            raise ValueError(f"scores must be within ±{MAX_SCORE:g}")
+        return self._commit(d.replace(scores=_frozen(s, np.float64)), "Edit scores", merge_key)
+
+    def set_score(self, j: int, value: float, merge_key=None) -> bool:
+        """Set the score lab's score s_j.
+
+        With a selected point, the point's score becomes ``value`` by shifting
+        the bias b_j (scores are W^T x + b, so only b_j moves this score alone).
+        """
+        d = self._data
+        j = _check_int(j, "class", 0, d.n_classes - 1)
+        v = _check_real(value, f"s{j + 1}", -MAX_SCORE, MAX_SCORE)
+        if self._selected is None:
+            s = d.scores.copy()
+            s[j] = v
+            return self._commit(d.replace(scores=_frozen(s, np.float64)), f"Set s{j + 1} = {v:g}",
+                                merge_key)
+        current = float(self.lab_scores()[j])
+        b = d.b.copy()
+        b[j] = b[j] + (v - current)
+        if not np.isfinite(b[j]) or abs(b[j]) > MAX_SCORE:
+            raise ValueError(f"setting s{j + 1} to {v:g} would push b{j + 1} out of range")
+        return self.set_weights(d.W, b, f"Set s{j + 1} of point {self._selected + 1} = {v:g}",
+                                merge_key)
+
+    def set_true_class(self, label: int) -> bool:
+        d = self._data
+        label = _check_int(label, "true class", 0, d.n_classes - 1)
+        if self._selected is not None:
+            return self.set_point_label(self._selected, label)
+        return self._commit(d.replace(true_class=label), f"True class {label + 1}")
+
+    # ------------------------------------------------------------- classes
+    def set_n_classes(self, n: int) -> bool:
+        """Resize everything to ``n`` classes (2..10).
+
+        A pristine preset is regenerated with ``n`` classes; hand-made points
+        of removed classes are removed. New classes get random weights, zero
+        bias and score 0.
+        """
+        d = self._data
+        n = _check_int(n, "number of classes", engine.MIN_CLASSES, engine.MAX_CLASSES)
+        if n == d.n_classes:
+            return False
+        keep = min(n, d.n_classes)
+        W = np.zeros((d.W.shape[0], n))
+        W[:, :keep] = d.W[:, :keep]
+        b = np.zeros(n)
+        b[:keep] = d.b[:keep]
+        scores = np.zeros(n)
+        scores[:keep] = d.scores[:keep]
+        if n > d.n_classes:
+            W[:, keep:] = self.random_weights(d.W.shape[0], n - keep)
+        if d.preset is not None:
+            X, y = self._make_preset(d.preset, n)
+        else:
+            mask = d.y < n
+            X, y = d.X[mask], d.y[mask]
+        new = d.replace(
+            n_classes=n, W=_frozen(W, np.float64), b=_frozen(b, np.float64),
+            scores=_frozen(scores, np.float64), true_class=min(d.true_class, n - 1),
+            X=_frozen(X, np.float64), y=_frozen(y, np.int64),
+        )
+        if self._selected is not None and (d.preset is not None or not d.y[self._selected] < n):
+            self.select(None)
+        return self._commit(new, f"{n} classes")
+
+    # ------------------------------------------------------------ features
+    def set_features(self, names) -> bool:
+        """Choose the feature maps; W gains (zero) or loses the matching rows."""
+        d = self._data
+        names = engine.check_features(names)
+        if names == d.features:
+            return False
+        old_rows = dict(zip(engine.feature_names(d.features), d.W))
+        W = np.array([old_rows.get(f, np.zeros(d.n_classes)) for f in engine.feature_names(names)])
+        return self._commit(d.replace(features=names, W=_frozen(W, np.float64)),
+                            "Features: " + (", ".join(names) or "none"))
+
+    # -------------------------------------------------------------- points
+    def _check_xy(self, x, y):
+        x = _check_real(x, "x1", -MAX_COORD, MAX_COORD)
+        y = _check_real(y, "x2", -MAX_COORD, MAX_COORD)
+        return x, y
+
+    def _check_index(self, i) -> int:
+        return _check_int(i, "point index", 0, self.n_points - 1) if self.n_points else \
+            _check_int(i, "point index", 0, -1)
+
+    def add_point(self, x: float, y: float, label: int | None = None) -> int:
+        """Append a point (of the active class by default); returns its index."""
+        d = self._data
+        x, y = self._check_xy(x, y)
+        label = self._active_class if label is None else _check_int(label, "label", 0, d.n_classes - 1)
+        if d.X.shape[0] >= MAX_INTERACTIVE_POINTS:
+            raise ValueError(f"the dataset is full ({MAX_INTERACTIVE_POINTS} points)")
+        X = np.vstack([d.X, [[x, y]]])
+        yy = np.append(d.y, label)
+        self._commit(d.replace(X=_frozen(X, np.float64), y=_frozen(yy, np.int64), preset=None),
+                     f"Add point of class {label + 1}")
+        return X.shape[0] - 1
+
+    def move_point(self, i: int, x: float, y: float, merge_key=None) -> bool:
+        d = self._data
+        i = self._check_index(i)
+        x, y = self._check_xy(x, y)
+        if d.X[i, 0] == x and d.X[i, 1] == y:
+            return False
+        X = d.X.copy()
+        X[i] = (x, y)
+        return self._commit(d.replace(X=_frozen(X, np.float64), preset=None),
+                            f"Move point {i + 1}", merge_key)
+
+    def set_point_label(self, i: int, label: int) -> bool:
+        d = self._data
+        i = self._check_index(i)
+        label = _check_int(label, "label", 0, d.n_classes - 1)
+        if d.y[i] == label:
+            return False
+        yy = d.y.copy()
+        yy[i] = label
+        return self._commit(d.replace(y=_frozen(yy, np.int64), preset=None),
+                            f"Point {i + 1} to class {label + 1}")
+
+    def remove_points(self, indices) -> int:
+        """Remove the points at ``indices``; returns how many were removed."""
+        d = self._data
+        idx = np.unique(np.asarray(indices, dtype=np.int64).ravel())
+        if idx.size == 0:
+            return 0
+        if idx[0] < 0 or idx[-1] >= d.X.shape[0]:
+            raise ValueError(f"point index out of range [0, {d.X.shape[0]})")
+        keep = np.ones(d.X.shape[0], dtype=bool)
+        keep[idx] = False
+        sel = self._selected
+        new_sel = None
+        if sel is not None and keep[sel]:
+            new_sel = sel - int(np.count_nonzero(idx < sel))
+        text = f"Delete point {idx[0] + 1}" if idx.size == 1 else f"Delete {idx.size} points"
+        with self.batch(text):
+            self._commit(d.replace(X=_frozen(d.X[keep], np.float64), y=_frozen(d.y[keep], np.int64),
+                                   preset=None), text)
+            self.select(new_sel)
+        return int(idx.size)
+
+    def clear_points(self) -> bool:
+        d = self._data
+        if d.X.shape[0] == 0:
+            return False
+        with self.batch("Clear points"):
+            self.select(None)
+            self._commit(d.replace(X=_frozen(np.empty((0, 2)), np.float64),
+                                   y=_frozen(np.empty(0), np.int64), preset=None), "Clear points")
+        return True
+
+    def _make_preset(self, spec: PresetSpec, classes: int):
+        return engine.make_dataset(spec.name, spec.n, classes=classes, noise=spec.noise,
+                                   rng=np.random.default_rng(spec.seed))
+
+    def load_preset(self, name: str, n: int = 150, noise: float | None = None, seed: int = 0) -> bool:
+        """Replace the points by a generated dataset with the current number of classes."""
+        if name not in engine.DATASETS:
+            raise ValueError(f"unknown preset {name!r}; expected one of {', '.join(engine.DATASETS)}")
+        n = _check_int(n, "number of points", 1, engine.MAX_POINTS)
+        seed = _check_int(seed, "seed", 0, 2**31 - 1)
+        if noise is not None:
+            noise = _check_real(noise, "noise", 0.0, 10.0)
+        spec = PresetSpec(name, n, noise, seed)
+        d = self._data
+        X, y = self._make_preset(spec, d.n_classes)
+        with self.batch(f"Preset: {PRESET_LABELS[name]}"):
+            self.select(None)
+            self._commit(d.replace(X=_frozen(X, np.float64), y=_frozen(y, np.int64), preset=spec),
+                         "Preset")
+        return True
+
+    # ---------------------------------------------------- hyper-parameters
+    def set_lr(self, value: float) -> bool:
+        v = _check_real(value, "learning rate", *LR_RANGE)
+        return self._commit(self._data.replace(lr=v), f"Learning rate {v:g}", merge_key="lr")
+
+    def set_reg(self, value: float) -> bool:
+        v = _check_real(value, "L2 strength", *REG_RANGE)
+        return self._commit(self._data.replace(reg=v), f"L2 strength {v:g}", merge_key="reg")
+
+    def set_momentum(self, value: float) -> bool:
+        v = _check_real(value, "momentum", *MOMENTUM_RANGE)
+        return self._commit(self._data.replace(momentum=v), f"Momentum {v:g}", merge_key="momentum")
+
+    def set_batch_size(self, value: int | None) -> bool:
+        if value is not None:
+            value = _check_int(value, "batch size", 1, engine.MAX_POINTS)
+        text = "Full batch" if value is None else f"Batch size {value}"
+        return self._commit(self._data.replace(batch_size=value), text, merge_key="batch")
+
+    def set_steps_per_frame(self, value: int) -> bool:
+        v = _check_int(value, "steps per frame", *STEPS_PER_FRAME_RANGE)
+        return self._commit(self._data.replace(steps_per_frame=v), f"{v} steps per frame",
+                            merge_key="spf")
+
+    def set_loss(self, name: str) -> bool:
+        if name not in LOSSES:
+            raise ValueError(f"unknown loss {name!r}; expected one of {', '.join(LOSSES)}")
+        return self._commit(self._data.replace(loss=name), f"Loss: {name}")
+
+    # --------------------------------------------------- view-only state
+    def select(self, index: int | None) -> bool:
+        """Select a point (the score lab then shows its scores); None unselects."""
+        if index is not None:
+            index = self._check_index(index)
+        if index == self._selected:
+            return False
+        self._selected = index
+        self._emit({"selection"})
+        return True
+
+    def set_active_class(self, j: int) -> bool:
+        j = _check_int(j, "active class", 0, self._data.n_classes - 1)
+        if j == self._active_class:
+            return False
+        self._active_class = j
+        self._emit({"active_class"})
+        return True
+
+    # ------------------------------------------------------------ training
+    def apply_training(self, W: np.ndarray, b: np.ndarray, steps: int) -> None:
+        """Store parameters reached by ``steps`` SGD updates (no undo entry of its own).
+
+        The training controller wraps a run in ``training_run`` so that the
+        whole run is one undo entry. Records one point of the curves.
+        """
+        d = self._data
+        W, b = self._check_params(W, b, d.W.shape[0], d.n_classes)
+        new = d.replace(W=W, b=b, step=d.step + int(steps))
+        self._apply(new, self._derive(new))  # raises ValueError: nothing changes
+        t = self.loss_terms()
+        if t is not None:
+            self._history.append(new.step, t.data, t.penalty, t.total, self.accuracy())
+            self._emit({"history"})
+
+    def push_training_run(self, before: SceneData, steps: int) -> None:
+        """Record a finished training run (already applied) as one undo entry."""
+        if self._data is before or steps <= 0:
+            return
+        text = f"Train {steps} step" + ("s" if steps != 1 else "")
+        self.undo_stack.push(_SceneCommand(self, text, before, self._data, applied=True))
+
+    def reset_training(self) -> None:
+        """New random weights, step counter 0 and cleared curves (one undo entry)."""
+        d = self._data
+        W = self.random_weights(*d.W.shape)
+        self._commit(d.replace(W=_frozen(W, np.float64), b=_frozen(np.zeros(d.n_classes), np.float64),
+                               step=0), "Reset training")
+        self._history.clear()
+        self._emit({"history"})
+
+
+class TrainingCurves:
+    """Growable arrays of (step, data loss, reg loss, total loss, accuracy).
+
+    Beyond ``max_points`` every other point is dropped, so memory stays
+    bounded over arbitrarily long runs while the curve keeps its shape.
+    """
+
+    COLUMNS = ("step", "data_loss", "reg_loss", "total_loss", "accuracy")
+
+    def __init__(self, max_points: int = 20_000):
+        self.max_points = max_points
+        self._buf = np.empty((1024, len(self.COLUMNS)))
+        self._n = 0
+        self._stride = 1
+        self._skip = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def clear(self) -> None:
+        self._n = 0
+        self._stride = 1
+        self._skip = 0
+
+    def append(self, step, data_loss, reg_loss, total_loss, accuracy) -> None:
+        self._skip += 1
+        if self._skip < self._stride:
+            return
+        self._skip = 0
+        if self._n == self._buf.shape[0]:
+            if self._n >= self.max_points:
+                kept = self._buf[: self._n : 2].copy()
+                self._n = kept.shape[0]
+                self._buf[: self._n] = kept
+                self._stride *= 2
+            else:
+                self._buf = np.vstack([self._buf, np.empty_like(self._buf)])
+        acc = np.nan if accuracy is None else accuracy
+        self._buf[self._n] = (step, data_loss, reg_loss, total_loss, acc)
+        self._n += 1
+
+    def truncate(self, step: int) -> None:
+        """Drop the points recorded after ``step`` (e.g. when a run is undone)."""
+        steps = self._buf[: self._n, 0]
+        self._n = int(np.searchsorted(steps, step, side="right"))
+
+    def column(self, name: str) -> np.ndarray:
+        return self._buf[: self._n, self.COLUMNS.index(name)]

@@ -1,0 +1,147 @@
+"""The training controller: one QTimer on the GUI thread running SGD ticks.
+
+Each tick reads the scene (so edits made while training take effect at the
+next tick), runs ``steps_per_frame`` engine SGD updates, and stores the
+result in the scene, which emits once. A run from Play to Pause is one undo
+entry; an edit made while running closes the current entry first, so undoing
+that edit never undoes training with it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from . import engine
+from .state import Scene, SceneData
+
+FRAME_MS = 16  # ~60 frames per second
+
+
+class Trainer(QObject):
+    running_changed = Signal(bool)
+    diverged = Signal(str)  # training stopped because an update was not finite
+    error = Signal(str)  # a step could not be taken (e.g. no points)
+
+    def __init__(self, scene: Scene, parent=None, seed: int | None = 0):
+        super().__init__(parent)
+        self.scene = scene
+        self._rng = np.random.default_rng(seed)
+        self._timer = QTimer(self)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self.tick)
+        self._sgd: engine.SGD | None = None
+        self._run_before: SceneData | None = None
+        self._run_steps = 0
+        self.last_tick_seconds = 0.0
+        self.scene.edit_started.connect(self._on_edit_started)
+
+    # -- state ---------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._timer.isActive()
+
+    def _optimizer(self) -> engine.SGD:
+        """The SGD object, configured from the scene as it is now."""
+        d = self.scene.data
+        if self._sgd is None:
+            self._sgd = engine.SGD(d.W, d.b, rng=self._rng)
+        sgd = self._sgd
+        if sgd.W is not d.W or sgd.b is not d.b:
+            sgd.set_parameters(d.W, d.b)  # edited since the last step (momentum kept)
+        sgd.lr, sgd.momentum, sgd.reg, sgd.loss = d.lr, d.momentum, d.reg, d.loss
+        if sgd.batch_size != d.batch_size:
+            sgd.batch_size = d.batch_size
+        return sgd
+
+    # -- actions ---------------------------------------------------------------
+    def play(self) -> None:
+        if self.running:
+            return
+        if self.scene.n_points == 0:
+            self.error.emit("Add some points (or pick a preset) before training")
+            return
+        self._start_run()
+        self._timer.start()
+        self.running_changed.emit(True)
+
+    def pause(self) -> None:
+        if not self.running:
+            return
+        self._timer.stop()
+        self._close_run()
+        self.running_changed.emit(False)
+
+    def toggle(self) -> None:
+        self.pause() if self.running else self.play()
+
+    def step(self) -> bool:
+        """One SGD update (one undo entry). Pauses a running training first."""
+        self.pause()
+        if self.scene.n_points == 0:
+            self.error.emit("Add some points (or pick a preset) before training")
+            return False
+        self._start_run()
+        ok = self._run(1)
+        self._close_run()
+        return ok
+
+    def reset(self) -> None:
+        """Pause, new random weights, step 0, cleared curves, no momentum."""
+        self.pause()
+        self._sgd = None
+        self.scene.reset_training()
+
+    def tick(self) -> None:
+        """One frame of training: ``steps_per_frame`` updates, one scene update."""
+        self._run(self.scene.steps_per_frame)
+
+    # -- internals ---------------------------------------------------------------
+    def _run(self, steps: int) -> bool:
+        t0 = time.perf_counter()
+        sgd = self._optimizer()
+        d = self.scene.data
+        X, y = self.scene.Z, d.y
+        if X.shape[0] == 0:
+            self.pause()
+            self.error.emit("All points were removed; training paused")
+            return False
+        W0, b0 = sgd.W, sgd.b
+        v0 = (sgd._vW, sgd._vb)
+        try:
+            for _ in range(steps):
+                sgd.step(X, y)
+            self.scene.apply_training(sgd.W, sgd.b, steps)
+        except ValueError as exc:
+            # Back to the last finite parameters; say what happened.
+            sgd.set_parameters(W0, b0)
+            sgd._vW, sgd._vb = v0
+            self.pause()
+            self.diverged.emit(
+                f"Training stopped: {exc}. The weights were restored to step {d.step}; "
+                f"try a smaller learning rate (now {d.lr:g})."
+            )
+            return False
+        self._run_steps += steps
+        self.last_tick_seconds = time.perf_counter() - t0
+        return True
+
+    def _start_run(self) -> None:
+        self._run_before = self.scene.data
+        self._run_steps = 0
+
+    def _close_run(self) -> None:
+        if self._run_before is not None:
+            self.scene.push_training_run(self._run_before, self._run_steps)
+        self._run_before = None
+        self._run_steps = 0
+
+    def _on_edit_started(self) -> None:
+        """A user edit (or undo) is about to happen while running: record the run so
+        far as its own undo entry and continue in a new one, so that undoing the
+        edit never undoes training and vice versa."""
+        if self.running and self._run_before is not None:
+            self._close_run()
+            self._start_run()

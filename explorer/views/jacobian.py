@@ -1,0 +1,10 @@
+"""Placeholder: to be written."""
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+
+class JacobianView(QWidget):
+    def __init__(self, scene, parent=None):
+        super().__init__(parent)
+        self.scene = scene
+        QVBoxLayout(self).addWidget(QLabel("JacobianView"))

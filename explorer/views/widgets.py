@@ -1,0 +1,182 @@
+"""Small reusable widgets: a validating number field."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QLineEdit, QToolTip
+
+
+class MessageHub(QObject):
+    """Where widgets report input problems; the main window shows them in its status bar."""
+
+    message = Signal(str)
+
+
+messages = MessageHub()
+
+
+def parse_number(text: str, *, minimum: float = -math.inf, maximum: float = math.inf,
+                 integer: bool = False, name: str = "value") -> float | int:
+    """Parse a typed number; raise ``ValueError`` with a message the user can act on.
+
+    Accepts ordinary and scientific notation (``-3.5``, ``1e300``), a Unicode
+    minus and surrounding spaces. Rejects empty text, words, NaN, infinity,
+    numbers too large for a double (``1e400``) and values outside the range.
+    """
+    t = text.strip().replace("\u2212", "-")
+    if not t:
+        raise ValueError(f"{name}: enter a number")
+    low = t.lower().lstrip("+-")
+    if low in ("nan", "inf", "infinity") or "nan" in low or "inf" in low:
+        raise ValueError(f"{name}: {text.strip()!r} is not a finite number")
+    try:
+        if integer:
+            v = int(t)
+        else:
+            v = float(t)
+    except ValueError:
+        kind = "a whole number" if integer else "a number"
+        raise ValueError(f"{name}: {text.strip()!r} is not {kind}") from None
+    if not integer and math.isinf(v):
+        raise ValueError(f"{name}: {text.strip()} is too large (the limit is about 1.8e308)")
+    if not minimum <= v <= maximum:
+        raise ValueError(f"{name}: {v:g} is outside the allowed range [{minimum:g}, {maximum:g}]")
+    return v
+
+
+def format_value(v: float | int | None, integer: bool = False, special: str | None = None) -> str:
+    """Text of a number field: up to 6 significant digits, plain ASCII."""
+    if v is None:
+        return special or ""
+    if integer:
+        return str(int(v))
+    if v == 0:
+        return "0"
+    return f"{v:.6g}"
+
+
+class NumberEdit(QLineEdit):
+    """A line edit for one number that rejects anything else, visibly.
+
+    ``value_edited`` is emitted with the parsed value when the user commits
+    (Enter or leaving the field) a changed, valid text, and when the Up/Down
+    keys step the value. Invalid text turns the field red, shows the reason
+    in a tooltip bubble and on ``messages``, and emits ``rejected``; nothing
+    else happens. Escape (or leaving the field) restores the current value.
+
+    With ``special`` (e.g. ``"full"``), that word means ``None``.
+    """
+
+    value_edited = Signal(object)
+    rejected = Signal(str)
+
+    _INVALID_STYLE = "QLineEdit { background: #ffd6d6; border: 2px solid #c00000; }"
+
+    def __init__(self, value=0.0, *, minimum: float = -math.inf, maximum: float = math.inf,
+                 integer: bool = False, step: float | None = None, special: str | None = None,
+                 name: str = "value", parent=None):
+        super().__init__(parent)
+        self.minimum = minimum
+        self.maximum = maximum
+        self.integer = integer
+        self.step = step
+        self.special = special
+        self.name = name
+        self._value = value
+        self._shown = ""
+        self._error = ""
+        self.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.editingFinished.connect(self._on_editing_finished)
+        self.textEdited.connect(self._on_text_edited)
+        self.setValue(value)
+
+    # -- public API ------------------------------------------------------
+    def value(self):
+        return self._value
+
+    def setValue(self, value) -> None:  # noqa: N802 - Qt style
+        """Show ``value`` (from the state); never emits ``value_edited``."""
+        self._value = value
+        self._shown = format_value(value, self.integer, self.special)
+        self._clear_error()
+        if self.text() != self._shown:
+            self.setText(self._shown)
+            self.setCursorPosition(0)
+        full = "" if value is None else (str(value) if self.integer else repr(float(value)))
+        self.setToolTip(self._base_tooltip() + (f"\nExact value: {full}" if full else ""))
+
+    def error(self) -> str:
+        """The message of the last rejected input, '' while the text is valid."""
+        return self._error
+
+    def setBaseToolTip(self, text: str) -> None:  # noqa: N802 - Qt style
+        self.setProperty("base_tooltip", text)
+        self.setValue(self._value)
+
+    def _base_tooltip(self) -> str:
+        return self.property("base_tooltip") or ""
+
+    # -- events ------------------------------------------------------------
+    def _on_text_edited(self, _text: str) -> None:
+        if self._error:
+            self._clear_error()
+
+    def _parse(self, text: str):
+        if self.special is not None and text.strip().lower() == self.special.lower():
+            return None
+        return parse_number(text, minimum=self.minimum, maximum=self.maximum,
+                            integer=self.integer, name=self.name)
+
+    def commit(self) -> bool:
+        """Validate and emit the current text; returns False if it was rejected."""
+        text = self.text()
+        if text == self._shown:
+            return True
+        try:
+            v = self._parse(text)
+        except ValueError as exc:
+            self._show_error(str(exc))
+            return False
+        self._clear_error()
+        self.value_edited.emit(v)
+        return True
+
+    def _on_editing_finished(self) -> None:
+        if not self.commit() and not self.hasFocus():
+            # Left the field with nonsense: show the value again, keep the message.
+            msg = self._error
+            self.setText(self._shown)
+            self._error = msg
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt name
+        key = event.key()
+        if key == Qt.Key_Escape and (self.text() != self._shown or self._error):
+            self.setText(self._shown)
+            self._clear_error()
+            return
+        if key in (Qt.Key_Up, Qt.Key_Down) and self.step and self._value is not None:
+            sign = 1 if key == Qt.Key_Up else -1
+            v = min(max(self._value + sign * self.step, self.minimum), self.maximum)
+            if self.integer:
+                v = int(v)
+            if v != self._value:
+                self.value_edited.emit(v)
+            return
+        super().keyPressEvent(event)
+
+    def _show_error(self, message: str) -> None:
+        self._error = message
+        self.setStyleSheet(self._INVALID_STYLE)
+        self.setToolTip(message)
+        if self.isVisible():
+            QToolTip.showText(self.mapToGlobal(self.rect().bottomLeft()), message, self)
+        messages.message.emit(message)
+        self.rejected.emit(message)
+
+    def _clear_error(self) -> None:
+        if self._error or self.styleSheet():
+            self._error = ""
+            self.setStyleSheet("")
+            QTimer.singleShot(0, QToolTip.hideText) if QToolTip.isVisible() else None

@@ -1,0 +1,49 @@
+"""Fixtures for GUI tests: the app configured as the real one, and a main window."""
+
+import pytest
+
+from explorer.app import configure_pyqtgraph, make_application
+from explorer.state import Scene
+from explorer.training import Trainer
+
+
+@pytest.fixture(scope="session")
+def qapp_cls():
+    from PySide6.QtWidgets import QApplication
+    return QApplication
+
+
+@pytest.fixture(autouse=True)
+def _app_configured(qapp):
+    make_application()
+    configure_pyqtgraph()
+    yield
+
+
+@pytest.fixture
+def scene(qapp):
+    s = Scene(seed=0)
+    yield s
+
+
+@pytest.fixture
+def trainer(scene):
+    t = Trainer(scene, seed=0)
+    yield t
+    running = t.running
+    t.pause()
+    assert not running, "the test left training running"
+
+
+@pytest.fixture
+def window(qtbot):
+    from explorer.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    running = w.trainer.running
+    w.trainer.pause()
+    assert not running, "the test left training running"
