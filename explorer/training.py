@@ -63,7 +63,6 @@ class Trainer(QObject):
         if self.scene.n_points == 0:
             self.error.emit("Add some points (or pick a preset) before training")
             return
-        self._start_run()
         self._timer.start()
         self.running_changed.emit(True)
 
@@ -83,7 +82,6 @@ class Trainer(QObject):
         if self.scene.n_points == 0:
             self.error.emit("Add some points (or pick a preset) before training")
             return False
-        self._start_run()
         ok = self._run(1)
         self._close_run()
         return ok
@@ -108,6 +106,8 @@ class Trainer(QObject):
             self.pause()
             self.error.emit("All points were removed; training paused")
             return False
+        if self._run_before is None:
+            self._run_before = d  # a run (one undo entry) starts with its first step
         W0, b0 = sgd.W, sgd.b
         v0 = (sgd._vW, sgd._vb)
         try:
@@ -128,10 +128,6 @@ class Trainer(QObject):
         self.last_tick_seconds = time.perf_counter() - t0
         return True
 
-    def _start_run(self) -> None:
-        self._run_before = self.scene.data
-        self._run_steps = 0
-
     def _close_run(self) -> None:
         if self._run_before is not None:
             self.scene.push_training_run(self._run_before, self._run_steps)
@@ -142,6 +138,5 @@ class Trainer(QObject):
         """A user edit (or undo) is about to happen while running: record the run so
         far as its own undo entry and continue in a new one, so that undoing the
         edit never undoes training and vice versa."""
-        if self.running and self._run_before is not None:
-            self._close_run()
-            self._start_run()
+        if self._run_before is not None:
+            self._close_run()  # the next tick starts a new run

@@ -20,6 +20,7 @@ from .core import (
     per_sample_cross_entropy,
     per_sample_hinge,
     predict,
+    score_for_probability,
     score_gradient,
     softmax,
     softmax_jacobian,
@@ -51,7 +52,7 @@ from ._validate import LOSSES
 
 __all__ = [
     "softmax", "log_softmax", "naive_softmax", "cross_entropy", "per_sample_cross_entropy",
-    "score_gradient", "softmax_jacobian", "multiclass_hinge", "per_sample_hinge",
+    "score_gradient", "score_for_probability", "softmax_jacobian", "multiclass_hinge", "per_sample_hinge",
     "hinge_score_gradient", "compute_scores", "loss_and_gradients", "loss_terms", "LossTerms", "l2_penalty", "predict", "accuracy",
     "LOSSES", "SGD", "as_generator",
     "DATASETS", "MIN_CLASSES", "MAX_CLASSES", "MAX_POINTS", "make_dataset", "make_blobs",

@@ -35,6 +35,7 @@ __all__ = [
     "naive_softmax",
     "cross_entropy",
     "per_sample_cross_entropy",
+    "score_for_probability",
     "score_gradient",
     "softmax_jacobian",
     "multiclass_hinge",
@@ -119,6 +120,35 @@ def naive_softmax(scores) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         e = np.exp(s)
         return e / e.sum(axis=-1, keepdims=True)
+
+
+def score_for_probability(scores, j: int, q: float) -> float:
+    """The score s_j that makes ``softmax(scores)[j] == q`` with the other scores fixed.
+
+    Solves ``e^{s_j} / (e^{s_j} + R) = q`` with ``R = sum_{k != j} e^{s_k}``:
+    ``s_j = log(q) - log(1 - q) + log(R)``, with ``log R`` formed stably.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_classes,), n_classes >= 2
+    j : int in [0, n_classes)
+    q : float in (0, 1)
+
+    Returns
+    -------
+    s_j : float
+    """
+    s = as_scores(scores)
+    if s.ndim != 1 or s.shape[0] < 2:
+        raise ValueError(f"scores must be one vector of at least 2 classes, got shape {s.shape}")
+    j = int(as_labels(j, s.shape[0], None, name="j"))
+    if isinstance(q, (bool, np.bool_)) or not np.isscalar(q) or not 0.0 < float(q) < 1.0:
+        raise ValueError(f"q must be a probability strictly between 0 and 1, got {q!r}")
+    q = float(q)
+    others = np.delete(s.astype(np.float64), j)
+    m = others.max()
+    log_r = m + np.log(np.exp(others - m).sum())
+    return float(np.log(q) - np.log1p(-q) + log_r)
 
 
 def per_sample_cross_entropy(scores, y) -> np.ndarray:

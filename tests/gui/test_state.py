@@ -1,0 +1,213 @@
+"""The scene state: validation, no-op edits, derived values, undo/redo, training runs."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from explorer import engine
+from explorer.state import Scene, SceneData
+
+
+def snapshot(scene: Scene) -> dict:
+    return {f.name: getattr(scene.data, f.name) for f in dataclasses.fields(SceneData)}
+
+
+def assert_same_scene(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for k in a:
+        if isinstance(a[k], np.ndarray):
+            np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+            assert a[k].dtype == b[k].dtype, k
+        else:
+            assert a[k] == b[k], k
+
+
+def test_default_scene_is_consistent(scene):
+    d = scene.data
+    assert d.n_classes == 3
+    assert d.X.shape == (scene.n_points, 2) and d.y.shape == (scene.n_points,)
+    assert d.W.shape == (2, 3) and d.b.shape == (3,) and d.scores.shape == (3,)
+    assert set(np.unique(d.y)) == {0, 1, 2}
+    # Arrays are read-only: nobody can change the scene behind its back.
+    with pytest.raises(ValueError):
+        d.W[0, 0] = 1.0
+
+
+def test_derived_values_come_from_the_engine(scene):
+    t = scene.loss_terms()
+    ref = engine.loss_terms(scene.W, scene.b, scene.X, scene.y, reg=scene.reg)
+    assert t.total == ref.total and t.data == ref.data and t.penalty == ref.penalty
+    np.testing.assert_array_equal(t.dW, ref.dW)
+    acc = np.mean((scene.X @ scene.W + scene.b).argmax(axis=1) == scene.y)
+    assert scene.accuracy() == acc
+
+
+def test_free_score_edit_and_noop(scene, qtbot):
+    with qtbot.waitSignal(scene.scores_changed):
+        assert scene.set_score(1, 2.5)
+    assert scene.scores[1] == 2.5
+    with qtbot.assertNotEmitted(scene.scores_changed):
+        assert not scene.set_score(1, 2.5)
+    np.testing.assert_array_equal(scene.lab_probabilities(), engine.softmax(scene.scores))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf"), 1e301, "3", None, True])
+def test_bad_score_is_rejected_and_changes_nothing(scene, qtbot, bad):
+    before = snapshot(scene)
+    with qtbot.assertNotEmitted(scene.scores_changed):
+        with pytest.raises(ValueError, match="s1"):
+            scene.set_score(0, bad)
+    assert_same_scene(before, snapshot(scene))
+    assert scene.undo_stack.count() == 0
+
+
+def test_linked_score_edit_shifts_only_that_bias(scene):
+    i = 7
+    scene.select(i)
+    W0, b0 = scene.W.copy(), scene.b.copy()
+    scene.set_score(2, 4.25)
+    s = scene.point_scores()[i]
+    assert s[2] == pytest.approx(4.25, rel=1e-12)
+    np.testing.assert_array_equal(scene.W, W0)
+    np.testing.assert_array_equal(scene.b[:2], b0[:2])
+    assert scene.b[2] != b0[2]
+    np.testing.assert_array_equal(scene.lab_scores(), scene.X[i] @ scene.W + scene.b)
+    assert scene.lab_label() == scene.y[i]
+
+
+def test_weights_that_overflow_the_loss_are_refused(scene):
+    before = snapshot(scene)
+    W = np.full((2, 3), 1e300)
+    with pytest.raises(ValueError, match="overflow"):
+        scene.set_weights(W, np.zeros(3))  # reg * sum(W**2) overflows
+    assert_same_scene(before, snapshot(scene))
+
+
+def test_extreme_but_computable_weights_are_accepted(scene):
+    scene.set_reg(0.0)
+    W = np.array([[1e300, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    assert scene.set_weights(W, np.zeros(3))
+    t = scene.loss_terms()
+    assert np.isfinite(t.total) and np.all(np.isfinite(t.dW))
+
+
+def test_classes_resize_regenerates_a_pristine_preset(scene):
+    scene.set_n_classes(5)
+    X, y = engine.make_dataset("blobs", 150, classes=5, rng=np.random.default_rng(0))
+    np.testing.assert_array_equal(scene.X, X)
+    np.testing.assert_array_equal(scene.y, y)
+    assert scene.W.shape == (2, 5) and scene.b.shape == (5,) and scene.scores.shape == (5,)
+
+
+def test_classes_shrink_drops_hand_made_points_of_removed_classes(scene):
+    scene.clear_points()
+    for label in (0, 1, 2, 2):
+        scene.add_point(float(label), 1.0, label)
+    scene.set_true_class(2)
+    scene.set_active_class(2)
+    scene.set_n_classes(2)
+    np.testing.assert_array_equal(scene.y, [0, 1])
+    assert scene.true_class == 1 and scene.active_class == 1
+    assert scene.W.shape == (2, 2)
+
+
+def test_each_edit_undoes_and_redoes_exactly(scene):
+    edits = [
+        lambda: scene.set_score(0, -2.0),
+        lambda: scene.set_true_class(2),
+        lambda: scene.set_weight(1, 2, 0.75),
+        lambda: scene.set_bias(0, -1.5),
+        lambda: scene.add_point(1.0, 2.0, 1),
+        lambda: scene.move_point(3, 0.5, 0.25),
+        lambda: scene.remove_points([4, 9]),
+        lambda: scene.load_preset("spiral", 90, None, 3),
+        lambda: scene.set_n_classes(4),
+        lambda: scene.set_features(["x1^2", "x2^2"]),
+        lambda: scene.set_lr(0.3),
+        lambda: scene.set_batch_size(16),
+        lambda: scene.set_reg(0.01),
+        lambda: scene.set_momentum(0.5),
+        lambda: scene.set_steps_per_frame(5),
+        lambda: scene.set_loss("svm"),
+        lambda: scene.randomize_weights(),
+        lambda: scene.zero_weights(),
+        lambda: scene.clear_points(),
+    ]
+    for edit in edits:
+        before = snapshot(scene)
+        count = scene.undo_stack.count()
+        edit()
+        after = snapshot(scene)
+        assert scene.undo_stack.count() == count + 1
+        scene.undo()
+        assert_same_scene(before, snapshot(scene))
+        scene.redo()
+        assert_same_scene(after, snapshot(scene))
+
+
+def test_merge_key_makes_a_drag_one_undo_entry(scene):
+    before = snapshot(scene)
+    for k in range(10):
+        scene.move_point(0, 0.1 * k, -0.1 * k, merge_key=("drag", 1))
+    assert scene.undo_stack.count() == 1
+    scene.undo()
+    assert_same_scene(before, snapshot(scene))
+
+
+def test_remove_points_keeps_the_selected_point_selected(scene):
+    scene.select(10)
+    x = scene.X[10].copy()
+    scene.remove_points([2, 3])
+    assert scene.selected == 8
+    np.testing.assert_array_equal(scene.X[8], x)
+    scene.remove_points([8])
+    assert scene.selected is None
+
+
+def test_features_grow_w_and_keep_raw_rows(scene):
+    W0 = scene.W.copy()
+    scene.set_features(["x1*x2", "x1^2"])
+    assert scene.feature_names == ("x1", "x2", "x1^2", "x1*x2")
+    np.testing.assert_array_equal(scene.W[:2], W0)
+    np.testing.assert_array_equal(scene.W[2:], 0.0)
+    np.testing.assert_array_equal(scene.Z, engine.expand_features(scene.X, ["x1^2", "x1*x2"]))
+
+
+def test_training_run_is_one_undo_entry_and_edits_split_it(scene, trainer):
+    start = snapshot(scene)
+    trainer.play()
+    for _ in range(5):
+        trainer.tick()
+    scene.set_lr(0.2)  # an edit while running closes the run so far
+    for _ in range(3):
+        trainer.tick()
+    trainer.pause()
+    texts = [scene.undo_stack.text(i) for i in range(scene.undo_stack.count())]
+    assert texts == ["Train 5 steps", "Learning rate 0.2", "Train 3 steps"]
+    assert scene.step == 8 and len(scene.history) == 8
+    scene.undo()
+    assert scene.step == 5 and scene.lr == 0.2
+    assert len(scene.history) == 5  # the curves follow the undo
+    scene.undo()
+    scene.undo()
+    assert_same_scene(start, snapshot(scene))
+
+
+def test_divergence_pauses_and_restores_the_last_finite_weights(scene, trainer, qtbot):
+    scene.load_preset("spiral", 300, None, 0)
+    scene.set_weights(np.full((2, 3), 1e150) * np.array([[1, -1, 0.5]]), np.zeros(3))
+    scene.set_lr(10.0)
+    scene.set_reg(10.0)
+    W0 = scene.W.copy()
+    with qtbot.waitSignal(trainer.diverged) as blocker:
+        trainer.play()
+        for _ in range(50):
+            if not trainer.running:
+                break
+            trainer.tick()
+    assert not trainer.running
+    assert "smaller learning rate" in blocker.args[0]
+    assert np.all(np.isfinite(scene.W))
+    assert scene.step == 0 or np.all(np.isfinite(scene.loss_terms().dW))
+    del W0
