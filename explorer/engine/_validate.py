@@ -67,6 +67,9 @@ def as_labels(y, n_classes: int, n_samples: int | None, name: str = "y") -> np.n
             raise ValueError(f"{name} contains NaN or infinity")
         if not np.all(arr == np.round(arr)):
             raise ValueError(f"{name} must hold integer class labels, got non-integer values")
+        if arr.size and (arr.min() < 0 or arr.max() >= n_classes):
+            bad = arr[(arr < 0) | (arr >= n_classes)].flat[0]
+            raise ValueError(f"{name} has label {bad:g} out of range [0, {n_classes})")
         arr = arr.astype(np.int64)
     elif arr.dtype.kind not in "iu":
         raise ValueError(f"{name} must hold integer class labels, got dtype {arr.dtype}")

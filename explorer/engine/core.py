@@ -359,21 +359,25 @@ def _loss_terms_unchecked(W, b, X, y, reg, loss):
         S /= sumexp[:, None]  # S now holds P
         S[rows, y] -= 1  # and now P - Y
         G = S
-    else:  # "svm"
-        with np.errstate(over="ignore", invalid="ignore"):
-            S -= sy[:, None]
-            S += 1.0
+    else:  # "svm"; margins in float64 so that float32 scores far apart cannot overflow
+        dtype = S.dtype
+        S = S.astype(np.float64)
+        S -= sy.astype(np.float64)[:, None]
+        S += 1.0
         S[rows, y] = 0.0
         pos = S > 0
         np.maximum(S, 0.0, out=S)
-        per_sample = S.sum(axis=1, dtype=np.float64)
-        G = pos.astype(S.dtype)
+        per_sample = S.sum(axis=1)
+        G = pos.astype(dtype)
         G[rows, y] = -pos.sum(axis=1)
     data_loss = _safe_mean(per_sample)
     if not np.isfinite(data_loss):
         raise ValueError("the loss overflows: the scores X @ W + b are too large")
-    dW = X.T @ G
-    dW /= n
+    with np.errstate(over="ignore", invalid="ignore"):
+        dW = X.T @ G
+        dW /= n
+    if not np.all(np.isfinite(dW)):
+        raise ValueError("the gradient X.T @ (P - Y) overflows: the points are too large")
     db = G.sum(axis=0)
     db /= n
     if reg:

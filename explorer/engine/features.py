@@ -63,4 +63,6 @@ def expand_features(X, features=()) -> np.ndarray:
     with np.errstate(over="ignore"):
         for k, name in enumerate(names):
             Z[:, 2 + k] = FEATURES[name](x1, x2)
+    if names and not np.all(np.isfinite(Z[:, 2:])):
+        raise ValueError("a feature map overflows: the points are too large for " + ", ".join(names))
     return Z

@@ -53,6 +53,10 @@ def _check_limits(lim, name):
     lim = as_float_array(lim, name, (1,))
     if lim.shape != (2,) or not lim[0] < lim[1]:
         raise ValueError(f"{name} must be (min, max) with min < max, got {tuple(lim.tolist())}")
+    with np.errstate(over="ignore"):
+        span = np.float64(lim[1]) - np.float64(lim[0])
+    if not np.isfinite(span) or max(abs(lim[0]), abs(lim[1])) > 1e300:
+        raise ValueError(f"{name} must lie within ±1e300, got {tuple(lim.tolist())}")
     return lim.astype(np.float64)
 
 

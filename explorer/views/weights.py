@@ -1,10 +1,344 @@
-"""Placeholder: to be written."""
+"""The weights editor: W (features x classes) and b, each entry with its gradient.
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+Every cell holds a ``NumberEdit`` with the entry's value and, beneath it, the
+full-batch gradient dL/dW of that entry, coloured by sign. The texts follow
+the scene live (also during training, when ``weights_changed`` fires every
+frame); the cell widgets are rebuilt only when W changes shape.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSignalBlocker, QSize, Qt
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .. import style
+from ..state import MAX_SCORE
+from .widgets import NumberEdit, messages
+
+GRAD_POINT_SIZE = style.BASE_POINT_SIZE - 1
+DOCK_WIDTH = 440
+MAX_TABLE_HEIGHT = 360  # beyond this (many feature maps) the table scrolls
+NO_GRADIENT = "\u2014"  # an em dash: no points, no gradient
+_ZERO_COLOR = "#555555"
+
+_SUBSCRIPTS = str.maketrans("0123456789", "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
+
+
+def display_name(feature: str) -> str:
+    """How a feature name reads on screen: ``x1^2`` -> ``x₁²``, ``x1*x2`` -> ``x₁·x₂``."""
+    out = feature.replace("^2", "\u00b2").replace("*", "\u00b7")
+    return out.replace("x1", "x" + "1".translate(_SUBSCRIPTS)).replace(
+        "x2", "x" + "2".translate(_SUBSCRIPTS))
+
+
+def gradient_text(value: float | None) -> str:
+    """Text of a gradient label: ``−0.0123`` (3 significant digits, Unicode minus), or a dash.
+
+    The row header says "∂L" once per row, beside these numbers.
+    """
+    if value is None:
+        return NO_GRADIENT
+    return style.format_number(float(value), 3)
+
+
+def _sign_color(value: float | None) -> str:
+    if value is None or value == 0:
+        return _ZERO_COLOR
+    return (style.POSITIVE if value > 0 else style.NEGATIVE).name()
+
+
+def _contrast_text(color) -> str:
+    """Black or white, whichever reads better on ``color``."""
+    luminance = 0.299 * color.red() + 0.587 * color.green() + 0.114 * color.blue()
+    return "#000000" if luminance > 140 else "#ffffff"
 
 
 class WeightsView(QWidget):
+    """An editable table of W (one row per feature) and b, with live gradients."""
+
     def __init__(self, scene, parent=None):
         super().__init__(parent)
         self.scene = scene
-        QVBoxLayout(self).addWidget(QLabel("WeightsView"))
+        self.value_edits: list[list[NumberEdit]] = []
+        self.grad_labels: list[list[QLabel]] = []
+        self.bias_edits: list[NumberEdit] = []
+        self.bias_grad_labels: list[QLabel] = []
+        self.row_labels: list[QLabel] = []
+        self.header_labels: list[QLabel] = []
+        self._shape = None
+
+        self.caption = QLabel("Beneath each value: \u2202L/\u2202W (full batch)")
+        self.caption.setToolTip(
+            "Each cell shows a weight (type a number, then Enter) and, beneath it, the "
+            "gradient of the full-batch loss with respect to it.\nSGD moves every value "
+            "against its gradient: orange (positive) values shrink, blue (negative) grow.")
+        # One line that may clip, never wrap: a wrapped caption would squeeze the table.
+        self.caption.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+        self.caption.setFont(style.font(GRAD_POINT_SIZE))
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAsNeeded)
+
+        self.randomize_button = QPushButton("Randomise")
+        self.randomize_button.setToolTip(
+            "New random weights W (normal, scale 0.8) and zero bias b. Undo with Ctrl+Z.")
+        self.zero_button = QPushButton("Zero")
+        self.zero_button.setToolTip(
+            "Set every weight and bias to 0: all classes get equal scores, p = 1/C. "
+            "Undo with Ctrl+Z.")
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.randomize_button)
+        buttons.addWidget(self.zero_button)
+        buttons.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(4)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.scroll, 1)
+        layout.addLayout(buttons)
+
+        self.randomize_button.clicked.connect(self._on_randomize_clicked)
+        self.zero_button.clicked.connect(self._on_zero_clicked)
+        self.scene.classes_changed.connect(self._on_shape_changed)
+        self.scene.features_changed.connect(self._on_shape_changed)
+        self.scene.weights_changed.connect(self._on_weights_changed)
+        self.scene.dataset_changed.connect(self._on_gradients_changed)
+        self.scene.hyper_changed.connect(self._on_gradients_changed)
+
+        self._rebuild()
+
+    # -- construction -----------------------------------------------------------
+    def _rebuild(self) -> None:
+        """Build one cell per entry of W and b; only when the shape changes."""
+        s = self.scene
+        rows, classes = s.W.shape
+        names = [display_name(f) for f in s.feature_names]
+        table = QWidget()
+        grid = QGridLayout(table)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(6)
+
+        corner = QLabel("W")
+        corner.setFont(style.font(style.BASE_POINT_SIZE, bold=True))
+        corner.setAlignment(Qt.AlignCenter)
+        corner.setToolTip("Rows: features x; columns: classes. Score s_j = \u03a3_i x_i W[i, j] + b_j")
+        grid.addWidget(corner, 0, 0)
+        self.header_labels = []
+        for j in range(classes):
+            color = style.class_color(j)
+            head = QLabel(style.class_name(j))
+            head.setAlignment(Qt.AlignCenter)
+            head.setFont(style.font(style.BASE_POINT_SIZE, bold=True))
+            head.setStyleSheet(f"background: {color.name()}; color: {_contrast_text(color)};"
+                               " border-radius: 4px; padding: 2px 4px;")
+            head.setToolTip(f"Column {j + 1}: the weights and bias of {style.class_name(j)}")
+            grid.addWidget(head, 0, 1 + j)
+            self.header_labels.append(head)
+
+        self.value_edits, self.grad_labels, self.row_labels = [], [], []
+        for i, name in enumerate(names):
+            row_label = self._row_header(
+                grid, 1 + i, name,
+                f"Row of feature {name}: how much {name} adds to each class score.\n"
+                f"Beneath the values: \u2202L/\u2202W[{name}, j] over the full batch.")
+            self.row_labels.append(row_label)
+            edits, labels = [], []
+            for j in range(classes):
+                what = f"W[{name}, {style.class_name(j)}]"
+                edit, label = self._make_cell(
+                    what, f"{what}: weight of feature {name} in the score of {style.class_name(j)}.")
+                edit.value_edited.connect(lambda v, i=i, j=j: self._on_weight_edited(i, j, v))
+                grid.addWidget(self._cell(edit, label), 1 + i, 1 + j)
+                edits.append(edit)
+                labels.append(label)
+            self.value_edits.append(edits)
+            self.grad_labels.append(labels)
+
+        line = QFrame()
+        line.setFrameShape(QFrame.HLine)
+        line.setFrameShadow(QFrame.Sunken)
+        grid.addWidget(line, 1 + rows, 0, 1, 1 + classes)
+        self.bias_label = self._row_header(
+            grid, 2 + rows, "b", "The bias b_j is added to the score of class j for every point.\n"
+                                 "Beneath the values: \u2202L/\u2202b_j over the full batch.")
+        self.bias_edits, self.bias_grad_labels = [], []
+        for j in range(classes):
+            what = f"b[{style.class_name(j)}]"
+            edit, label = self._make_cell(what, f"{what}: bias added to the score of "
+                                                f"{style.class_name(j)}.")
+            edit.value_edited.connect(lambda v, j=j: self._on_bias_edited(j, v))
+            grid.addWidget(self._cell(edit, label), 2 + rows, 1 + j)
+            self.bias_edits.append(edit)
+            self.bias_grad_labels.append(label)
+        grid.setColumnStretch(0, 0)
+        for j in range(classes):
+            grid.setColumnStretch(1 + j, 1)
+        grid.setRowStretch(3 + rows, 1)
+
+        self.scroll.setWidget(table)  # deletes the previous table
+        self._table = table
+        self._fit_height()
+        self._shape = (rows, classes)
+        self._sync_values(force=True)
+        self._on_gradients_changed()
+
+    def _fit_height(self) -> None:
+        """Ask for the height of the whole table (up to a cap), so no row hides."""
+        need = self._table.sizeHint().height() + 2 * self.scroll.frameWidth()
+        if self._table.minimumSizeHint().width() > self.scroll.viewport().width():
+            need += self.scroll.horizontalScrollBar().sizeHint().height()
+        self.scroll.setMinimumHeight(min(need, MAX_TABLE_HEIGHT))
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt name
+        # The dock's natural width (~440 px); more classes scroll rather than widen it.
+        return QSize(DOCK_WIDTH, super().sizeHint().height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().resizeEvent(event)
+        self._fit_height()
+
+    @staticmethod
+    def _row_header(grid: QGridLayout, row: int, name: str, tip: str) -> QLabel:
+        """The row's name, and beneath it a small "∂L" beside the row's gradients."""
+        label = QLabel(name)
+        label.setFont(style.font(style.BASE_POINT_SIZE, bold=True))
+        label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        grad = QLabel("\u2202L")
+        grad.setFont(style.font(GRAD_POINT_SIZE))
+        grad.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        grad.setStyleSheet(f"color: {_ZERO_COLOR};")
+        header = QWidget()
+        header.setToolTip(tip)
+        box = QVBoxLayout(header)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(label)
+        box.addWidget(grad)
+        grid.addWidget(header, row, 0)
+        return label
+
+    def _make_cell(self, name: str, tip: str):
+        edit = NumberEdit(0.0, minimum=-MAX_SCORE, maximum=MAX_SCORE, step=0.1, name=name)
+        edit.setBaseToolTip(f"{tip}\nType a number and press Enter (Up/Down: \u00b10.1, "
+                            "Esc: cancel).")
+        # Wide enough for a typical 6-digit value such as "-0.428535".
+        edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance("-0.0000000") + 8)
+        edit.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        label = QLabel(gradient_text(None))
+        # The text changes every training frame: it must never resize the columns.
+        label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        label.setFont(style.font(GRAD_POINT_SIZE))
+        label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        label.setToolTip(f"\u2202L/\u2202{name} over the full batch (data loss + L2 term).\n"
+                         "SGD moves the value against its sign: new = old \u2212 lr \u00b7 \u2202L.\n"
+                         "Orange: positive (the value will shrink); blue: negative (it will grow).")
+        return edit, label
+
+    @staticmethod
+    def _cell(edit: NumberEdit, label: QLabel) -> QWidget:
+        cell = QWidget()
+        box = QVBoxLayout(cell)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(edit)
+        box.addWidget(label)
+        return cell
+
+    # -- syncing from the scene -------------------------------------------------
+    def _sync_values(self, force: bool = False) -> None:
+        s = self.scene
+        W, b = s.W, s.b
+        for i, edits in enumerate(self.value_edits):
+            for j, edit in enumerate(edits):
+                self._show_value(edit, float(W[i, j]), force)
+        for j, edit in enumerate(self.bias_edits):
+            self._show_value(edit, float(b[j]), force)
+
+    @staticmethod
+    def _show_value(edit: NumberEdit, value: float, force: bool) -> None:
+        # Never overwrite what the user is typing (training updates every frame).
+        if not force and edit.hasFocus() and edit.isModified():
+            return
+        if edit.value() == value and not edit.isModified() and not edit.error():
+            return
+        with QSignalBlocker(edit):
+            edit.setValue(value)
+            edit.setModified(False)
+
+    @staticmethod
+    def _set_grad(label: QLabel, value: float | None) -> None:
+        text = gradient_text(value)
+        if label.text() != text:
+            label.setText(text)
+        color = _sign_color(value)
+        if label.property("sign_color") != color:  # restyling is slow: only on a sign change
+            label.setProperty("sign_color", color)
+            label.setStyleSheet(f"color: {color};")
+
+    def _on_shape_changed(self) -> None:
+        if self.scene.W.shape != self._shape:
+            self._rebuild()
+
+    def _on_weights_changed(self) -> None:
+        if self.scene.W.shape != self._shape:
+            self._rebuild()
+            return
+        self._sync_values()
+        self._on_gradients_changed()
+
+    def _on_gradients_changed(self) -> None:
+        if self.scene.W.shape != self._shape:
+            return  # a rebuild follows
+        try:
+            terms = self.scene.loss_terms()
+        except ValueError:
+            terms = None
+        for i, labels in enumerate(self.grad_labels):
+            for j, label in enumerate(labels):
+                self._set_grad(label, None if terms is None else terms.dW[i, j])
+        for j, label in enumerate(self.bias_grad_labels):
+            self._set_grad(label, None if terms is None else terms.db[j])
+
+    # -- edits --------------------------------------------------------------------
+    def _commit(self, edit: NumberEdit, setter, *args) -> None:
+        try:
+            setter(*args)
+        except ValueError as exc:
+            # The scene refused (e.g. the scores would overflow): keep the text, say why.
+            edit.show_error(str(exc))
+            return
+        self._sync_values(force=True)
+
+    def _on_weight_edited(self, i: int, j: int, value) -> None:
+        self._commit(self.value_edits[i][j], self.scene.set_weight, i, j, value)
+
+    def _on_bias_edited(self, j: int, value) -> None:
+        self._commit(self.bias_edits[j], self.scene.set_bias, j, value)
+
+    def _on_randomize_clicked(self) -> None:
+        self._act(self.scene.randomize_weights)
+
+    def _on_zero_clicked(self) -> None:
+        self._act(self.scene.zero_weights)
+
+    @staticmethod
+    def _act(action) -> None:
+        try:
+            action()
+        except ValueError as exc:
+            messages.message.emit(str(exc))

@@ -166,6 +166,10 @@ class NumberEdit(QLineEdit):
             return
         super().keyPressEvent(event)
 
+    def show_error(self, message: str) -> None:
+        """Show ``message`` as this field's error (e.g. the scene refused the value)."""
+        self._show_error(message)
+
     def _show_error(self, message: str) -> None:
         self._error = message
         self.setStyleSheet(self._INVALID_STYLE)

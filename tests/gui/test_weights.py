@@ -1,0 +1,198 @@
+"""The weights editor, driven through its real widgets."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from explorer import engine, style
+from explorer.views.weights import WeightsView
+
+# A rejected input pops up a tooltip bubble; the offscreen platform cannot raise() it.
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support raise")
+
+
+@pytest.fixture
+def view(qtbot, scene):
+    v = WeightsView(scene)
+    qtbot.addWidget(v)
+    v.resize(440, 360)
+    v.show()
+    qtbot.waitExposed(v)
+    return v
+
+
+def type_into(qtbot, edit, text):
+    """Replace the edit's text by typing, then press Enter."""
+    edit.setFocus()
+    edit.selectAll()
+    if text:
+        qtbot.keyClicks(edit, text)
+    else:
+        qtbot.keyClick(edit, Qt.Key_Backspace)
+    qtbot.keyClick(edit, Qt.Key_Return)
+
+
+def shown_gradient(label) -> float:
+    """The number a gradient label shows, e.g. '−0.0123' -> -0.0123."""
+    return float(label.text().replace("\u2212", "-"))
+
+
+def assert_gradients_shown(view, scene):
+    t = scene.loss_terms()
+    for i, row in enumerate(view.grad_labels):
+        for j, label in enumerate(row):
+            assert shown_gradient(label) == pytest.approx(t.dW[i, j], rel=5e-3, abs=1e-12)
+    for j, label in enumerate(view.bias_grad_labels):
+        assert shown_gradient(label) == pytest.approx(t.db[j], rel=5e-3, abs=1e-12)
+
+
+def test_table_has_a_row_per_feature_plus_bias_and_a_column_per_class(view, scene):
+    assert [lab.text() for lab in view.row_labels] == ["x\u2081", "x\u2082"]
+    assert len(view.value_edits) == 2 and all(len(r) == 3 for r in view.value_edits)
+    assert len(view.bias_edits) == 3 and len(view.bias_grad_labels) == 3
+    assert [h.text() for h in view.header_labels] == ["class 1", "class 2", "class 3"]
+    for j, head in enumerate(view.header_labels):
+        assert style.class_color(j).name() in head.styleSheet()
+    for i in range(2):
+        for j in range(3):
+            assert float(view.value_edits[i][j].text()) == pytest.approx(scene.W[i, j], rel=1e-5)
+
+
+def test_typing_a_weight_sets_exactly_that_entry(view, scene, qtbot):
+    W0 = scene.W.copy()
+    with qtbot.waitSignal(scene.weights_changed):
+        type_into(qtbot, view.value_edits[1][2], "-0.1234567")
+    expected = W0.copy()
+    expected[1, 2] = -0.1234567
+    np.testing.assert_array_equal(scene.W, expected)
+    assert view.value_edits[1][2].text() == "-0.123457"  # 6 significant digits shown
+    assert view.value_edits[1][2].error() == ""
+    assert scene.undo_stack.undoText().startswith("Set W[x2, class 3]")
+
+
+def test_typing_a_bias_sets_exactly_that_entry(view, scene, qtbot):
+    W0 = scene.W.copy()
+    type_into(qtbot, view.bias_edits[0], "2.5e-3")
+    np.testing.assert_array_equal(scene.b, [2.5e-3, 0.0, 0.0])
+    np.testing.assert_array_equal(scene.W, W0)
+    assert view.bias_edits[0].text() == "0.0025"
+
+
+def test_gradient_labels_show_the_full_batch_gradient_and_follow_edits(view, scene, qtbot):
+    assert_gradients_shown(view, scene)
+    before = [lab.text() for lab in view.bias_grad_labels]
+    type_into(qtbot, view.bias_edits[1], "4")
+    assert [lab.text() for lab in view.bias_grad_labels] != before
+    assert_gradients_shown(view, scene)
+    # coloured by sign: positive orange, negative blue
+    t = scene.loss_terms()
+    for j, label in enumerate(view.bias_grad_labels):
+        want = style.POSITIVE if t.db[j] > 0 else style.NEGATIVE
+        assert want.name() in label.styleSheet()
+        assert ("\u2212" in label.text()) == (t.db[j] < 0)
+
+
+def test_gradient_labels_use_the_regularised_loss(view, scene):
+    scene.set_reg(2.0)
+    t = engine.loss_terms(scene.W, scene.b, scene.Z, scene.y, reg=2.0, loss=scene.loss)
+    assert shown_gradient(view.grad_labels[0][1]) == pytest.approx(t.dW[0, 1], rel=5e-3)
+
+
+def test_no_points_shows_a_dash(view, scene):
+    scene.clear_points()
+    assert all(lab.text() == "\u2014" for row in view.grad_labels for lab in row)
+    assert all(lab.text() == "\u2014" for lab in view.bias_grad_labels)
+    scene.undo()
+    assert_gradients_shown(view, scene)
+
+
+def test_randomise_and_zero_buttons(view, scene, qtbot):
+    scene.set_bias(0, 1.0)
+    W0 = scene.W.copy()
+    qtbot.mouseClick(view.randomize_button, Qt.LeftButton)
+    assert not np.array_equal(scene.W, W0)
+    np.testing.assert_array_equal(scene.b, 0.0)
+    for i, row in enumerate(view.value_edits):
+        for j, edit in enumerate(row):
+            assert float(edit.text()) == pytest.approx(scene.W[i, j], rel=1e-5)
+    assert_gradients_shown(view, scene)
+    qtbot.mouseClick(view.zero_button, Qt.LeftButton)
+    np.testing.assert_array_equal(scene.W, 0.0)
+    assert all(e.text() == "0" for row in view.value_edits for e in row)
+    assert all(e.text() == "0" for e in view.bias_edits)
+    assert view.randomize_button.toolTip() and view.zero_button.toolTip()
+
+
+@pytest.mark.parametrize("text", ["abc", "nan", "1e400", "", "inf", "1,5"])
+def test_bad_input_changes_nothing_and_shows_an_error(view, scene, qtbot, text):
+    W0, b0 = scene.W.copy(), scene.b.copy()
+    with qtbot.assertNotEmitted(scene.weights_changed):
+        type_into(qtbot, view.value_edits[0][1], text)
+        type_into(qtbot, view.bias_edits[2], text)
+    np.testing.assert_array_equal(scene.W, W0)
+    np.testing.assert_array_equal(scene.b, b0)
+    for edit in (view.value_edits[0][1], view.bias_edits[2]):
+        assert edit.error() != ""
+        assert edit.styleSheet() != ""  # shown in red
+    # Escape brings the value back
+    qtbot.keyClick(view.bias_edits[2], Qt.Key_Escape)
+    assert view.bias_edits[2].text() == "0" and view.bias_edits[2].error() == ""
+
+
+def test_a_value_the_scene_refuses_shows_the_scene_error(view, scene, qtbot):
+    """1e300 parses, but reg * sum(W²) overflows: the scene refuses, the cell says why."""
+    W0 = scene.W.copy()
+    with qtbot.assertNotEmitted(scene.weights_changed):
+        type_into(qtbot, view.value_edits[0][0], "1e300")
+    np.testing.assert_array_equal(scene.W, W0)
+    assert "overflow" in view.value_edits[0][0].error()
+
+
+def test_more_classes_give_more_columns(view, scene):
+    scene.set_n_classes(5)
+    assert len(view.header_labels) == 5
+    assert all(len(row) == 5 for row in view.value_edits)
+    assert all(len(row) == 5 for row in view.grad_labels)
+    assert len(view.bias_edits) == 5
+    assert float(view.value_edits[1][4].text()) == pytest.approx(scene.W[1, 4], rel=1e-5)
+    assert_gradients_shown(view, scene)
+    scene.set_n_classes(2)
+    assert len(view.bias_edits) == 2 and len(view.header_labels) == 2
+
+
+def test_feature_maps_add_rows(view, scene, qtbot):
+    scene.set_features(["x1^2"])
+    assert [lab.text() for lab in view.row_labels] == ["x\u2081", "x\u2082", "x\u2081\u00b2"]
+    assert len(view.value_edits) == 3 and len(view.bias_edits) == 3  # 3 + 1 rows
+    type_into(qtbot, view.value_edits[2][0], "0.75")
+    assert scene.W[2, 0] == 0.75
+    assert_gradients_shown(view, scene)
+    scene.undo()
+    scene.undo()
+    assert len(view.value_edits) == 2
+
+
+def test_training_updates_texts_without_rebuilding(view, scene, trainer, qtbot):
+    edits = [e for row in view.value_edits for e in row]
+    labels = [lab for row in view.grad_labels for lab in row]
+    for _ in range(3):
+        trainer.tick()
+    assert [e for row in view.value_edits for e in row] == edits
+    assert [lab for row in view.grad_labels for lab in row] == labels
+    for i, row in enumerate(view.value_edits):
+        for j, edit in enumerate(row):
+            assert float(edit.text()) == pytest.approx(scene.W[i, j], rel=1e-5)
+    assert_gradients_shown(view, scene)
+
+
+def test_training_does_not_overwrite_a_cell_being_typed(view, scene, trainer, qtbot):
+    edit = view.value_edits[0][0]
+    view.activateWindow()
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus, timeout=2000)
+    edit.selectAll()
+    qtbot.keyClicks(edit, "0.3")
+    trainer.tick()
+    assert edit.text() == "0.3"
+    qtbot.keyClick(edit, Qt.Key_Return)
+    assert scene.W[0, 0] == 0.3
