@@ -184,7 +184,7 @@ class Scene(QObject):
     def _default_data(self) -> SceneData:
         spec = PresetSpec("blobs", 150, None, 0)
         X, y = engine.make_dataset(spec.name, spec.n, classes=3, rng=spec.seed)
-        W = self._rng.normal(scale=0.8, size=(2, 3))
+        W = self.random_weights(2, 3)
         return SceneData(
             X=_frozen(X, np.float64), y=_frozen(y, np.int64), n_classes=3, features=(),
             W=_frozen(W, np.float64), b=_frozen(np.zeros(3), np.float64),
@@ -431,7 +431,14 @@ class Scene(QObject):
         return self.set_weights(W, d.b, f"Drag w{j + 1}", merge_key)
 
     def random_weights(self, rows: int, classes: int) -> np.ndarray:
-        return self._rng.normal(scale=0.8, size=(rows, classes))
+        """Random W: each class vector (x1, x2) points in a random direction with
+        length in [1, 2], so that every arrow is visible; feature rows ~ N(0, 0.3^2)."""
+        angle = self._rng.uniform(0, 2 * np.pi, classes)
+        length = self._rng.uniform(1.0, 2.0, classes)
+        W = np.empty((rows, classes))
+        W[0], W[1] = length * np.cos(angle), length * np.sin(angle)
+        W[2:] = self._rng.normal(scale=0.3, size=(rows - 2, classes))
+        return W
 
     def randomize_weights(self) -> bool:
         d = self._data

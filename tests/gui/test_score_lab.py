@@ -1,0 +1,453 @@
+"""The score lab, driven through its real widgets: type, click, drag; then check scene and display."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QSlider, QSpinBox
+
+from explorer import engine
+from explorer.views.jacobian import JacobianView
+from explorer.views.score_lab import SCORE_DRAW_LIMIT, ScoreLab
+from explorer.views.widgets import messages
+
+
+@pytest.fixture
+def lab(qtbot, scene):
+    view = ScoreLab(scene)
+    qtbot.addWidget(view)
+    view.resize(440, 760)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+@pytest.fixture
+def message_log():
+    got = []
+    messages.message.connect(got.append)
+    yield got
+    messages.message.disconnect(got.append)
+
+
+def type_into(qtbot, edit, text):
+    """Replace the field's text by typing, then press Enter."""
+    edit.setFocus()
+    edit.selectAll()
+    if text:
+        qtbot.keyClicks(edit, text)
+    else:
+        qtbot.keyClick(edit, Qt.Key_Backspace)
+    qtbot.keyClick(edit, Qt.Key_Return)
+
+
+def plain(text):
+    return text.replace("\u2212", "-")
+
+
+def shown_probabilities(lab):
+    return np.asarray(lab.prob_bars.opts["height"], dtype=float)
+
+
+def assert_lab_shows(lab, scores, label):
+    """Bars, printed values and the loss are the engine's values for (scores, label)."""
+    p = engine.softmax(scores)
+    g = engine.score_gradient(scores, label)
+    drawn = np.clip(scores, -SCORE_DRAW_LIMIT, SCORE_DRAW_LIMIT)  # Qt cannot draw taller bars
+    assert_array_equal(lab.score_bars.opts["height"], drawn)
+    for t, s in zip(lab.score_cut_texts, scores):
+        assert t.isVisible() == (abs(s) > SCORE_DRAW_LIMIT)
+    assert_array_equal(shown_probabilities(lab), p)
+    assert_array_equal(lab.grad_bars.opts["height"], g)
+    n = len(scores)
+    assert [float(plain(t.toPlainText())) for t in lab.prob_texts] == pytest.approx(p, abs=6e-3 if n > 5 else 6e-4)
+    assert [float(plain(t.toPlainText())) for t in lab.grad_texts] == pytest.approx(g, abs=6e-3 if n > 5 else 6e-4)
+    loss = engine.cross_entropy(scores, label)
+    shown_loss = float(plain(lab.loss_label.text()).rsplit("=", 1)[1])
+    assert shown_loss == pytest.approx(loss, rel=1e-3, abs=1e-12)
+
+
+# ------------------------------------------------------------------ typing
+def test_typing_a_score_shows_its_softmax(qtbot, lab, scene):
+    assert_lab_shows(lab, scene.scores, scene.true_class)
+    with qtbot.waitSignal(scene.scores_changed):
+        type_into(qtbot, lab.score_edits[1], "-2.5")
+    assert scene.scores[1] == -2.5
+    assert scene.scores[0] == 3.2 and scene.scores[2] == -1.7
+    assert_array_equal(shown_probabilities(lab), engine.softmax([3.2, -2.5, -1.7]))
+    expected = [f"{v:.3f}" for v in engine.softmax([3.2, -2.5, -1.7])]
+    assert [t.toPlainText() for t in lab.prob_texts] == expected
+    assert lab.score_edits[1].text() == "-2.5"
+    assert lab.sliders[1].value() == -250
+    assert_lab_shows(lab, scene.scores, scene.true_class)
+    assert scene.undo_stack.count() == 1
+
+
+def test_loss_label_shows_cross_entropy_with_its_numbers(qtbot, lab, scene):
+    text = plain(lab.loss_label.text())
+    p_y = engine.softmax(scene.scores)[0]
+    loss = engine.cross_entropy(scene.scores, 0)
+    assert f"-ln {p_y:.4f}" in text  # -ln 0.1300
+    assert text.endswith(f"= {loss:.3f}")  # = 2.040
+    type_into(qtbot, lab.score_edits[0], "0")
+    loss = engine.cross_entropy([0.0, 5.1, -1.7], 0)
+    assert float(text.rsplit("=", 1)[1]) != pytest.approx(loss)
+    assert float(plain(lab.loss_label.text()).rsplit("=", 1)[1]) == pytest.approx(loss, rel=1e-3)
+
+
+# The error bubble (QToolTip) of a visible field asks the offscreen platform to raise() it.
+@pytest.mark.qt_log_ignore("This plugin does not support raise")
+@pytest.mark.parametrize("text", ["abc", "nan", "inf", "1e400", "", "-inf", "1,5"])
+def test_rejected_text_changes_nothing_and_says_why(qtbot, lab, scene, message_log, text):
+    edit = lab.score_edits[0]
+    before = scene.data
+    heights = shown_probabilities(lab).copy()
+    with qtbot.assertNotEmitted(scene.scores_changed):
+        type_into(qtbot, edit, text)
+    assert scene.data is before
+    assert scene.undo_stack.count() == 0
+    assert edit.error()  # the field shows why
+    assert edit.text() == text  # and keeps the text to be corrected
+    assert message_log and "s1" in message_log[-1]
+    assert_array_equal(shown_probabilities(lab), heights)
+    # Escape restores the scene's value.
+    qtbot.keyClick(edit, Qt.Key_Escape)
+    assert edit.text() == "3.2" and not edit.error()
+
+
+def test_huge_score_is_accepted_and_stays_finite(qtbot, lab, scene):
+    type_into(qtbot, lab.score_edits[2], "1e300")
+    assert scene.scores[2] == 1e300
+    p = shown_probabilities(lab)
+    assert np.all(np.isfinite(p))
+    assert_array_equal(p, engine.softmax([3.2, 5.1, 1e300]))
+    assert_lab_shows(lab, scene.scores, scene.true_class)
+    lo, hi = lab.score_vb.viewRange()[1]
+    assert math.isfinite(lo) and math.isfinite(hi) and hi >= SCORE_DRAW_LIMIT
+    assert lab.score_bars.opts["height"][2] == SCORE_DRAW_LIMIT  # cut to what Qt can draw
+    assert lab.score_cut_texts[2].toPlainText() == "1e+300 \u2191"  # with its true value
+    assert lab.sliders[2].value() == lab.sliders[2].maximum()  # pinned at the end
+    type_into(qtbot, lab.score_edits[2], "-1e300")
+    assert scene.scores[2] == -1e300
+    assert lab.sliders[2].value() == lab.sliders[2].minimum()
+    assert_lab_shows(lab, scene.scores, scene.true_class)
+
+
+def test_up_down_keys_step_a_score(qtbot, lab, scene):
+    edit = lab.score_edits[0]
+    edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key_Up)
+    assert scene.scores[0] == pytest.approx(3.7)
+    assert edit.text() == "3.7"
+
+
+# ------------------------------------------------------------------ true class
+def test_changing_y_moves_the_minus_one_and_the_mark(qtbot, lab, scene):
+    combo = lab.true_class_combo
+    assert combo.count() == 3
+    g = np.asarray(lab.grad_bars.opts["height"])
+    assert np.argmin(g) == 0 and g[0] < 0
+    combo.setFocus()
+    with qtbot.waitSignal(scene.scores_changed):
+        qtbot.keyClick(combo, Qt.Key_Down)
+    qtbot.keyClick(combo, Qt.Key_Down)
+    assert scene.true_class == 2
+    assert combo.currentIndex() == 2
+    g = np.asarray(lab.grad_bars.opts["height"])
+    p = engine.softmax(scene.scores)
+    assert_array_equal(g, engine.score_gradient(scene.scores, 2))
+    assert g[2] == p[2] - 1 and np.all(g[:2] == p[:2])
+    assert np.count_nonzero(g < 0) == 1 and np.argmin(g) == 2
+    assert lab.true_mark.pos().x() == 3.0  # the "y" sits over class 3
+    widths = [pen.widthF() for pen in lab.grad_bars.opts["pens"]]
+    assert widths[2] > 3 * widths[0] and widths[0] == widths[1]
+    assert_lab_shows(lab, scene.scores, 2)
+    assert "y = 3" in combo.currentText()
+
+
+def test_scene_changes_show_in_the_widgets(qtbot, lab, scene):
+    scene.set_scores([1.0, 2.0, 30.0])
+    scene.set_true_class(1)
+    assert [e.text() for e in lab.score_edits] == ["1", "2", "30"]
+    assert [s.value() for s in lab.sliders] == [100, 200, 1000]
+    assert lab.true_class_combo.currentIndex() == 1
+    assert_lab_shows(lab, scene.scores, 1)
+    assert scene.undo_stack.count() == 2  # syncing the editors never wrote back
+    scene.undo()
+    scene.undo()
+    assert [e.text() for e in lab.score_edits] == ["3.2", "5.1", "-1.7"]
+    assert_lab_shows(lab, scene.scores, 0)
+
+
+# ------------------------------------------------------------------ sliders
+def test_slider_drag_sets_the_score_as_one_undo_entry(qtbot, lab, scene):
+    slider = lab.sliders[0]
+    slider.setSliderDown(True)  # what pressing the handle does
+    for v in (150, 220, 275):
+        slider.setValue(v)
+    slider.setSliderDown(False)
+    assert scene.scores[0] == 2.75
+    assert lab.score_edits[0].text() == "2.75"
+    assert_lab_shows(lab, scene.scores, 0)
+    assert scene.undo_stack.count() == 1
+    scene.undo()
+    assert scene.scores[0] == 3.2
+    assert slider.value() == 320
+
+
+def test_slider_keys_step_the_score(qtbot, lab, scene):
+    slider = lab.sliders[2]
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key_Right)
+    assert scene.scores[2] == pytest.approx(-1.6)
+    qtbot.keyClick(slider, Qt.Key_PageDown)
+    assert scene.scores[2] == pytest.approx(-2.6)
+
+
+def test_slider_is_pinned_beyond_its_range(qtbot, lab, scene):
+    scene.set_score(1, 42.0)
+    assert lab.sliders[1].value() == lab.sliders[1].maximum()
+    assert lab.score_edits[1].text() == "42"
+    assert scene.scores[1] == 42.0  # syncing the pinned slider did not clip the score
+
+
+# ------------------------------------------------------------------ dragging bars
+def viewport_pos(plot, vb, x, y) -> QPoint:
+    return plot.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+
+
+def data_y(plot, vb, pos: QPoint) -> float:
+    return vb.mapSceneToView(plot.mapToScene(pos)).y()
+
+
+def pixel(vb) -> float:
+    """The data height of one pixel: how exactly a mouse position can set a value."""
+    return vb.viewPixelSize()[1]
+
+
+def mouse_drag(qtbot, plot, points):
+    """Press at points[0], move through the others, release at the last."""
+    vp = plot.viewport()
+    qtbot.mousePress(vp, Qt.LeftButton, pos=points[0])
+    for p in points[1:]:
+        qtbot.wait(12)  # pyqtgraph drops mouse moves closer than 10 ms
+        qtbot.mouseMove(vp, p)
+    qtbot.mouseRelease(vp, Qt.LeftButton, pos=points[-1])
+
+
+def test_dragging_a_score_bar_sets_the_score(qtbot, lab, scene):
+    plot, vb = lab.score_plot, lab.score_vb
+    lo, hi = vb.viewRange()[1]
+    start = viewport_pos(plot, vb, 2.0, scene.scores[1])
+    end = viewport_pos(plot, vb, 2.1, lo + 0.6 * (hi - lo))
+    mid = QPoint(start.x(), (start.y() + end.y()) // 2)
+    target = data_y(plot, vb, end)  # the range stays put while the bar shrinks
+    mouse_drag(qtbot, plot, [start, mid, end])
+    assert scene.scores[1] == pytest.approx(target, abs=pixel(vb))
+    assert abs(scene.scores[1] - 5.1) > 1
+    assert scene.scores[0] == 3.2 and scene.scores[2] == -1.7
+    assert scene.undo_stack.count() == 1  # the whole drag is one undo entry
+    assert_lab_shows(lab, scene.scores, 0)
+    assert vb.viewRange()[1][0] <= min(scene.scores) and vb.viewRange()[1][1] >= max(scene.scores)
+
+
+def test_score_range_holds_still_during_a_drag_and_refits_after(qtbot, lab, scene):
+    plot, vb = lab.score_plot, lab.score_vb
+    before = vb.viewRange()[1]
+    ranges = []
+    scene.scores_changed.connect(lambda: ranges.append(vb.viewRange()[1]))
+    start = viewport_pos(plot, vb, 1.0, 1.0)
+    above = [QPoint(start.x(), y) for y in (start.y() - 10, -40, -80, -120)]  # above the chart
+    targets = [data_y(plot, vb, p) for p in above]
+    mouse_drag(qtbot, plot, [start] + above)
+    assert ranges and all(r == before for r in ranges)  # no jumping while dragging
+    assert scene.scores[0] == pytest.approx(targets[-1], abs=pixel(vb))  # beyond the old top
+    assert scene.scores[0] > before[1]
+    lo, hi = vb.viewRange()[1]  # refitted on release
+    assert lo <= min(scene.scores) and hi >= scene.scores[0]
+    assert scene.undo_stack.count() == 1
+
+
+def test_dragging_a_probability_bar_sets_that_probability(qtbot, lab, scene):
+    plot, vb = lab.prob_plot, lab.prob_vb
+    p0 = engine.softmax(scene.scores)
+    start = viewport_pos(plot, vb, 3.0, p0[2])
+    end = viewport_pos(plot, vb, 3.0, 0.6)
+    mid = QPoint(start.x(), (start.y() + end.y()) // 2)
+    mouse_drag(qtbot, plot, [start, mid, end])
+    q = data_y(plot, vb, end)
+    assert q == pytest.approx(0.6, abs=0.02)
+    p2 = engine.softmax(scene.scores)[2]
+    assert p2 == pytest.approx(q, abs=pixel(vb))  # the bar top is where the mouse let go
+    # s3 is the engine's score for that probability, the other scores unchanged
+    assert scene.scores[2] == pytest.approx(engine.score_for_probability([3.2, 5.1, -1.7], 2, p2))
+    assert scene.scores[:2].tolist() == [3.2, 5.1]
+    assert scene.undo_stack.count() == 1
+    assert_lab_shows(lab, scene.scores, 0)
+
+
+def test_dragging_a_probability_bar_beyond_one_is_clamped(qtbot, lab, scene):
+    plot, vb = lab.prob_plot, lab.prob_vb
+    start = viewport_pos(plot, vb, 1.0, 0.1)
+    far = QPoint(start.x(), -300)  # far above the chart: q is clamped to 0.999
+    mouse_drag(qtbot, plot, [start, QPoint(start.x(), start.y() - 20), far])
+    assert engine.softmax(scene.scores)[0] == pytest.approx(0.999)
+    assert np.all(np.isfinite(shown_probabilities(lab)))
+
+
+def test_draggable_bars_show_a_vertical_resize_cursor(qtbot, lab):
+    plot, vb = lab.prob_plot, lab.prob_vb
+    qtbot.mouseMove(plot.viewport(), viewport_pos(plot, vb, 2.0, 0.3))
+    qtbot.waitUntil(lambda: plot.viewport().cursor().shape() == Qt.SizeVerCursor, timeout=1000)
+    qtbot.wait(30)  # pyqtgraph drops mouse moves closer than its rate limit (10 ms)
+    qtbot.mouseMove(plot.viewport(), viewport_pos(plot, vb, 0.47, 0.3))  # left of bar 1
+    qtbot.waitUntil(lambda: plot.viewport().cursor().shape() == Qt.ArrowCursor, timeout=1000)
+
+
+def test_drag_outside_the_bars_and_on_the_gradient_does_nothing(qtbot, lab, scene):
+    before = scene.data
+    for plot, vb in ((lab.score_plot, lab.score_vb), (lab.grad_plot, lab.grad_vb)):
+        x_range = vb.viewRange()[0]
+        y_range = vb.viewRange()[1]
+        start = viewport_pos(plot, vb, 2.0 if vb is lab.grad_vb else x_range[0] + 0.02,
+                             sum(y_range) / 2)
+        mouse_drag(qtbot, plot, [start, start + QPoint(0, 15), start + QPoint(0, 30)])
+        assert vb.viewRange() == [x_range, y_range]  # no pan either
+    assert scene.data is before
+
+
+# ------------------------------------------------------------------ classes
+def test_three_to_five_classes(qtbot, lab, scene):
+    jac = JacobianView(scene)
+    qtbot.addWidget(jac)
+    spin = lab.classes_spin
+    assert spin.value() == 3
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "5")
+    with qtbot.waitSignal(scene.classes_changed):
+        qtbot.keyClick(spin, Qt.Key_Return)
+    assert scene.n_classes == 5
+    assert len(lab.score_edits) == len(lab.sliders) == 5
+    assert len(lab.prob_texts) == len(lab.grad_texts) == 5
+    assert len(lab.prob_bars.opts["height"]) == 5
+    assert lab.true_class_combo.count() == 5
+    assert [e.text() for e in lab.score_edits] == ["3.2", "5.1", "-1.7", "0", "0"]
+    assert_lab_shows(lab, scene.scores, scene.true_class)
+    assert jac.image.image.shape == (5, 5)
+    assert_array_equal(jac.image.image, engine.softmax_jacobian(scene.scores))
+    assert len(jac.texts) == 5 and all(len(row) == 5 for row in jac.texts)
+    # the new rows work
+    type_into(qtbot, lab.score_edits[4], "2")
+    assert scene.scores[4] == 2.0
+    assert_lab_shows(lab, scene.scores, scene.true_class)
+    assert_array_equal(jac.image.image, engine.softmax_jacobian(scene.scores))
+    # and back down
+    scene.set_n_classes(2)
+    assert len(lab.score_edits) == 2 and len(lab.prob_texts) == 2
+    assert_lab_shows(lab, scene.scores, scene.true_class)
+
+
+# ------------------------------------------------------------------ linked mode
+def test_linked_mode_shows_and_edits_the_selected_point(qtbot, lab, scene):
+    assert not lab.banner.isVisible()
+    i = 7
+    label = int(scene.y[i])
+    scene.select(i)
+    assert lab.banner.isVisible()
+    assert f"#{i + 1}" in lab.banner_label.text() and f"class {label + 1}" in lab.banner_label.text()
+    s_i = scene.point_scores()[i]
+    assert_lab_shows(lab, s_i, label)
+    assert lab.true_class_combo.currentIndex() == label
+    W0, b0, free0 = scene.W.copy(), scene.b.copy(), scene.scores.copy()
+
+    j = 2
+    type_into(qtbot, lab.score_edits[j], "1.5")
+    assert scene.point_scores()[i][j] == pytest.approx(1.5, rel=1e-12)
+    assert_array_equal(scene.W, W0)
+    changed = np.flatnonzero(scene.b != b0)
+    assert changed.tolist() == [j]
+    assert_array_equal(scene.scores, free0)  # the free scores are untouched
+    assert_lab_shows(lab, scene.point_scores()[i], label)
+
+    # a weight change (e.g. training) shows up live
+    scene.set_weights(scene.W * 0.5, scene.b)
+    assert_lab_shows(lab, scene.point_scores()[i], label)
+
+    qtbot.mouseClick(lab.unselect_button, Qt.LeftButton)
+    assert scene.selected is None
+    assert not lab.banner.isVisible()
+    assert_lab_shows(lab, scene.scores, scene.true_class)
+
+
+def test_linked_mode_slider_shifts_the_bias(qtbot, lab, scene):
+    scene.select(0)
+    b0 = scene.b.copy()
+    slider = lab.sliders[1]
+    slider.setSliderDown(True)
+    slider.setValue(-300)
+    slider.setValue(-400)
+    slider.setSliderDown(False)
+    assert scene.point_scores()[0][1] == pytest.approx(-4.0, rel=1e-12)
+    assert np.flatnonzero(scene.b != b0).tolist() == [1]
+    assert scene.undo_stack.count() == 1
+
+
+def test_linked_mode_refusal_shows_in_the_field(qtbot, lab, scene):
+    scene.set_reg(0.0)
+    W = scene.W.copy()
+    W[0, 1] = 1e300  # s_2 = 1e300 * x1 + ...: beyond ±1e300 where |x1| > 1
+    scene.set_weights(W, scene.b)
+    i = int(np.flatnonzero(np.abs(scene.X[:, 0]) > 1.5)[0])
+    scene.select(i)
+    before = scene.data
+    edit = lab.score_edits[1]
+    with qtbot.assertNotEmitted(scene.weights_changed):
+        type_into(qtbot, edit, "0")  # b2 would have to become about -x1 * 1e300
+    assert scene.data is before
+    assert "b2" in edit.error()
+    assert edit.text() == "0"
+    assert_lab_shows(lab, scene.point_scores()[i], int(scene.y[i]))
+
+
+def test_linked_mode_true_class_relabels_the_point(qtbot, lab, scene):
+    i = 3
+    scene.select(i)
+    new = (int(scene.y[i]) + 1) % 3
+    lab.true_class_combo.setCurrentIndex(new)
+    assert scene.y[i] == new
+    assert scene.true_class == 0  # the free label is untouched
+    assert_lab_shows(lab, scene.point_scores()[i], new)
+
+
+# ------------------------------------------------------------------ hygiene
+def test_every_control_has_a_tooltip(lab, scene):
+    scene.select(0)
+    kinds = (QAbstractButton, QLineEdit, QSlider, QSpinBox, QComboBox)
+    controls = [w for kind in kinds for w in lab.findChildren(kind)
+                if not isinstance(w.parent(), (QSpinBox, QComboBox))]
+    assert len(controls) >= 3 * 2 + 3
+    for w in controls:
+        assert w.toolTip().strip(), f"{type(w).__name__} {w.objectName()} has no tooltip"
+    assert "b1" in lab.score_edits[0].toolTip()  # linked mode is explained
+
+
+def test_items_are_updated_not_recreated(qtbot, lab, scene):
+    bars = (lab.score_bars, lab.prob_bars, lab.grad_bars)
+    texts = list(lab.prob_texts)
+    edits = list(lab.score_edits)
+    n_items = len(lab.prob_plot.getPlotItem().items)
+    for k in range(5):
+        scene.set_score(0, float(k))
+        scene.select(k % 2 or None)
+    assert (lab.score_bars, lab.prob_bars, lab.grad_bars) == bars
+    assert lab.prob_texts == texts and lab.score_edits == edits
+    assert len(lab.prob_plot.getPlotItem().items) == n_items
+
+
+def test_loss_label_has_no_stray_markup(lab):
+    text = lab.loss_label.text()
+    assert re.fullmatch(r"L = −ln p<sub>y</sub> = −ln [0-9.e+−]+ = [0-9.e+−]+", text), text
