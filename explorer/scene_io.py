@@ -94,6 +94,8 @@ def scene_to_dict(data, view: dict | None = None) -> dict:
         "b": data.b.tolist(),
         "scores": data.scores.tolist(),
         "true_class": int(data.true_class),
+        "temperature": float(data.temperature),
+        "naive": bool(data.naive),
         "training": {
             "lr": data.lr, "batch_size": data.batch_size, "reg": data.reg,
             "momentum": data.momentum, "steps_per_frame": data.steps_per_frame,
@@ -254,6 +256,10 @@ def parse_scene(text: str | bytes) -> dict:
     b = _matrix(_section(doc, "b", list), "b", (C,))
     scores = _matrix(_section(doc, "scores", list), "scores", (C,))
     true_class = _integer(doc.get("true_class"), "true_class", 0, C - 1)
+    temperature = _number(doc.get("temperature", 1.0), "temperature", 1e-3, 1e3)
+    naive = doc.get("naive", False)
+    if not isinstance(naive, bool):
+        raise ValueError(f"'naive' must be true or false, got {naive!r}")
 
     t = _section(doc, "training", dict)
     batch = t.get("batch_size")
@@ -288,7 +294,8 @@ def parse_scene(text: str | bytes) -> dict:
         raise ValueError("'view' must be an object")
     return {
         "X": X, "y": y, "n_classes": C, "features": features, "W": W, "b": b,
-        "scores": scores, "true_class": true_class, "preset": preset, "view": view, **training,
+        "scores": scores, "true_class": true_class, "temperature": temperature, "naive": naive,
+        "preset": preset, "view": view, **training,
     }
 
 

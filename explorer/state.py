@@ -19,12 +19,13 @@ import dataclasses
 import math
 import numbers
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from . import engine
+from . import engine, scene_io
 
 LOSSES = engine.LOSSES
 PRESETS = tuple(engine.DATASETS)
@@ -74,6 +75,8 @@ class SceneData:
     loss: str = "softmax"
     preset: PresetSpec | None = field(default=None)  # set while the points are a pristine preset
     step: int = 0  # SGD steps taken since the last reset
+    temperature: float = 1.0  # the score lab shows softmax(s / T)
+    naive: bool = False  # the score lab shows the naive exp(s) / sum(exp(s)) (teaching)
 
     def replace(self, **changes) -> "SceneData":
         return dataclasses.replace(self, **changes)
@@ -85,7 +88,9 @@ _GROUPS = {
     "W": "weights", "b": "weights", "scores": "scores", "true_class": "scores",
     "lr": "hyper", "batch_size": "hyper", "reg": "hyper", "momentum": "hyper",
     "steps_per_frame": "hyper", "loss": "hyper", "preset": "dataset", "step": "weights",
+    "temperature": "scores", "naive": "scores",
 }
+TEMPERATURE_RANGE = (1e-3, 1e3)
 
 
 def _frozen(a, dtype) -> np.ndarray:
@@ -176,6 +181,7 @@ class Scene(QObject):
         self._active_class = 0
         self._cache: dict = {}
         self._history = TrainingCurves()
+        self._timeline = ParameterHistory()
         self._batch_depth = 0
         self._pending: set[str] = set()
         self._pending_before: SceneData | None = None
@@ -211,9 +217,12 @@ class Scene(QObject):
     loss = property(lambda self: self._data.loss)
     preset = property(lambda self: self._data.preset)
     step = property(lambda self: self._data.step)
+    temperature = property(lambda self: self._data.temperature)
+    naive = property(lambda self: self._data.naive)
     selected = property(lambda self: self._selected)
     active_class = property(lambda self: self._active_class)
     history = property(lambda self: self._history)
+    timeline = property(lambda self: self._timeline)
 
     @property
     def n_points(self) -> int:
@@ -288,16 +297,46 @@ class Scene(QObject):
         return int(self._data.y[self._selected])
 
     def lab_probabilities(self) -> np.ndarray:
-        return engine.softmax(self.lab_scores())
+        """p = softmax(s / T) of the lab's scores (the naive formula when ``naive`` is on:
+        then it may hold inf or NaN, which is the point of that teaching toggle)."""
+        d = self._data
+        if d.naive:
+            return engine.naive_softmax(self.lab_scores(), d.temperature)
+        return engine.softmax(self.lab_scores(), d.temperature)
 
     def lab_gradient(self) -> np.ndarray:
-        return engine.score_gradient(self.lab_scores(), self.lab_label())
+        """dL/ds = (p - onehot(y)) / T, always computed stably."""
+        return engine.score_gradient(self.lab_scores(), self.lab_label(), self._data.temperature)
 
     def lab_loss(self) -> float:
-        return engine.cross_entropy(self.lab_scores(), self.lab_label())
+        """L = -ln p_y (stable; ``lab_naive_loss`` gives the naive value)."""
+        return engine.cross_entropy(self.lab_scores(), self.lab_label(), self._data.temperature)
+
+    def lab_naive_loss(self) -> float:
+        return engine.naive_cross_entropy(self.lab_scores(), self.lab_label(), self._data.temperature)
 
     def lab_jacobian(self) -> np.ndarray:
-        return engine.softmax_jacobian(self.lab_scores())
+        return engine.softmax_jacobian(self.lab_scores(), self._data.temperature)
+
+    def point_losses(self) -> np.ndarray:
+        """Per-point loss L_i under the training loss (cross-entropy or hinge), (N,)."""
+        d = self._data
+
+        def compute():
+            if d.X.shape[0] == 0:
+                return np.empty(0)
+            if d.loss == "softmax":
+                return engine.per_sample_cross_entropy(self.point_scores(), d.y)
+            return engine.per_sample_hinge(self.point_scores(), d.y)
+        return self._cached("losses", compute)
+
+    def point_gradient(self, i: int | None = None):
+        """``(dL_i/dW, dL_i/db)`` of point i (default: the selected point), or None."""
+        i = self._selected if i is None else self._check_index(i)
+        if i is None:
+            return None
+        d = self._data
+        return engine.point_gradients(d.W, d.b, self.Z[i], int(d.y[i]), d.loss)
 
     # ----------------------------------------------------- applying changes
     def _apply(self, new: SceneData, derived: dict | None = None) -> None:
@@ -367,6 +406,55 @@ class Scene(QObject):
         command._skip_redo = True
         self.undo_stack.push(command)
         return True
+
+    # ------------------------------------------------------------- files
+    def save_file(self, path, view: dict | None = None) -> None:
+        """Write the scene (and the window's view options) as JSON, atomically."""
+        scene_io.save_scene(path, self._data, view)
+
+    def load_file(self, path) -> dict:
+        """Open a scene file as one undoable edit; returns its view options.
+
+        A broken or hostile file raises ``scene_io.SceneFileError`` naming the
+        problem, and the current scene is left untouched.
+        """
+        fields = scene_io.load_scene(path)
+        data = self.data_from_fields(fields)
+        with self.batch(f"Open {Path(path).name}"):
+            self.select(None)
+            self._commit(data, "Open")
+        self._history.clear()
+        self._timeline.reset(data.W.shape)
+        self._emit({"history"})
+        return fields["view"]
+
+    @staticmethod
+    def data_from_fields(fields: dict) -> SceneData:
+        """A ``SceneData`` from ``scene_io.parse_scene`` output (already validated)."""
+        preset = fields["preset"]
+        return SceneData(
+            X=_frozen(fields["X"], np.float64), y=_frozen(fields["y"], np.int64),
+            n_classes=fields["n_classes"], features=tuple(fields["features"]),
+            W=_frozen(fields["W"], np.float64), b=_frozen(fields["b"], np.float64),
+            scores=_frozen(fields["scores"], np.float64), true_class=fields["true_class"],
+            lr=fields["lr"], batch_size=fields["batch_size"], reg=fields["reg"],
+            momentum=fields["momentum"], steps_per_frame=fields["steps_per_frame"],
+            loss=fields["loss"], step=fields["step"], temperature=fields["temperature"],
+            naive=fields["naive"], preset=None if preset is None else PresetSpec(**preset),
+        )
+
+    def import_csv(self, path) -> int:
+        """Replace the points by those of a CSV file (x1, x2, label); one undo entry."""
+        X, y = scene_io.load_csv(path, self._data.n_classes)
+        d = self._data
+        with self.batch(f"Import {Path(path).name}"):
+            self.select(None)
+            self._commit(d.replace(X=_frozen(X, np.float64), y=_frozen(y, np.int64), preset=None),
+                         "Import")
+        return int(X.shape[0])
+
+    def export_csv(self, path) -> None:
+        scene_io.save_csv(path, self._data.X, self._data.y)
 
     def undo(self) -> None:
         if self.undo_stack.canUndo():
@@ -482,6 +570,27 @@ class Scene(QObject):
             raise ValueError(f"setting s{j + 1} to {v:g} would push b{j + 1} out of range")
         return self.set_weights(d.W, b, f"Set s{j + 1} of point {self._selected + 1} = {v:g}",
                                 merge_key)
+
+    def set_temperature(self, value: float) -> bool:
+        v = _check_real(value, "temperature", *TEMPERATURE_RANGE)
+        return self._commit(self._data.replace(temperature=v), f"Temperature {v:g}",
+                            merge_key="temperature")
+
+    def set_naive(self, on: bool) -> bool:
+        on = bool(on)
+        return self._commit(self._data.replace(naive=on),
+                            "Naive softmax " + ("on" if on else "off"))
+
+    def shift_scores(self, c: float, merge_key=None) -> bool:
+        """Add c to every free score (softmax is shift invariant: p does not move)."""
+        d = self._data
+        c = _check_real(c, "shift", -MAX_SCORE, MAX_SCORE)
+        with np.errstate(over="ignore"):
+            s = d.scores + c
+        if not np.all(np.isfinite(s)) or np.any(np.abs(s) > MAX_SCORE):
+            raise ValueError(f"shifting by {c:g} would push a score beyond ±{MAX_SCORE:g}")
+        return self._commit(d.replace(scores=_frozen(s, np.float64)), f"Shift scores by {c:g}",
+                            merge_key)
 
     def set_true_class(self, label: int) -> bool:
         d = self._data
@@ -683,20 +792,43 @@ class Scene(QObject):
         return True
 
     # ------------------------------------------------------------ training
-    def apply_training(self, W: np.ndarray, b: np.ndarray, steps: int) -> None:
+    def apply_training(self, W: np.ndarray, b: np.ndarray, steps: int, records=()) -> None:
         """Store parameters reached by ``steps`` SGD updates (no undo entry of its own).
 
-        The training controller wraps a run in ``training_run`` so that the
-        whole run is one undo entry. Records one point of the curves.
+        ``records`` are the ``(W, b, loss)`` after each of the steps, for the
+        timeline. The training controller wraps a run in one undo entry (see
+        ``push_training_run``). Records one point of the curves.
         """
         d = self._data
         W, b = self._check_params(W, b, d.W.shape[0], d.n_classes)
         new = d.replace(W=W, b=b, step=d.step + int(steps))
         self._apply(new, self._derive(new))  # raises ValueError: nothing changes
+        tl = self._timeline
+        if not len(tl) or tl.shape != d.W.shape or not tl.has_step(d.step):
+            tl.reset(d.W.shape)
+            tl.record(d.step, d.W, d.b, np.nan)
+        tl.truncate_after(d.step)
+        for k, (Wk, bk, loss) in enumerate(records, start=1):
+            tl.record(d.step + k, Wk, bk, loss)
         t = self.loss_terms()
         if t is not None:
             self._history.append(new.step, t.data, t.penalty, t.total, self.accuracy())
-            self._emit({"history"})
+        self._emit({"history"})
+
+    def go_to_step(self, step: int, merge_key=None) -> bool:
+        """Set W and b to those recorded at an earlier (or later) step of the timeline."""
+        tl = self._timeline
+        step = _check_int(step, "step", 0, 2**62)
+        if not tl.has_step(step):
+            raise ValueError(f"step {step} is not in the timeline "
+                             f"({tl.first_step()}..{tl.last_step()})" if len(tl) else
+                             "the timeline is empty: train first")
+        if tl.shape != self._data.W.shape:
+            raise ValueError("the timeline was recorded with another number of classes or features")
+        W, b, _ = tl.at(step)
+        d = self._data
+        return self._commit(d.replace(W=_frozen(W, np.float64), b=_frozen(b, np.float64), step=step),
+                            f"Go to step {step}", merge_key)
 
     def push_training_run(self, before: SceneData, steps: int) -> None:
         """Record a finished training run (already applied) as one undo entry."""
@@ -712,6 +844,7 @@ class Scene(QObject):
         self._commit(d.replace(W=_frozen(W, np.float64), b=_frozen(np.zeros(d.n_classes), np.float64),
                                step=0), "Reset training")
         self._history.clear()
+        self._timeline.reset(self._data.W.shape)
         self._emit({"history"})
 
 
@@ -763,3 +896,73 @@ class TrainingCurves:
 
     def column(self, name: str) -> np.ndarray:
         return self._buf[: self._n, self.COLUMNS.index(name)]
+
+
+class ParameterHistory:
+    """The last ``capacity`` SGD steps' (step, W, b, loss), for the timeline scrubber.
+
+    A ring buffer of preallocated arrays; recording costs one small copy.
+    Steps are consecutive integers; ``truncate_after`` drops a future that
+    is being rewritten (training resumed from an earlier step).
+    """
+
+    def __init__(self, capacity: int = 10_000):
+        self.capacity = capacity
+        self.shape = None
+        self._n = 0
+        self._first = 0  # step number of the oldest entry
+
+    def __len__(self) -> int:
+        return self._n
+
+    def reset(self, shape) -> None:
+        D, C = shape
+        if self.shape != tuple(shape):
+            self._W = np.empty((self.capacity, D, C))
+            self._b = np.empty((self.capacity, C))
+            self._loss = np.empty(self.capacity)
+        self.shape = (D, C)
+        self._n = 0
+        self._first = 0
+
+    def first_step(self) -> int:
+        return self._first
+
+    def last_step(self) -> int:
+        return self._first + self._n - 1
+
+    def has_step(self, step: int) -> bool:
+        return self._n > 0 and self._first <= step <= self.last_step()
+
+    def _slot(self, step: int) -> int:
+        return step % self.capacity
+
+    def record(self, step: int, W, b, loss) -> None:
+        if self._n and step != self.last_step() + 1:
+            self._n = 0
+        if self._n == 0:
+            self._first = step
+        k = self._slot(step)
+        self._W[k] = W
+        self._b[k] = b
+        self._loss[k] = loss
+        if self._n == self.capacity:
+            self._first += 1
+        else:
+            self._n += 1
+
+    def truncate_after(self, step: int) -> None:
+        if self._n and step < self.last_step():
+            self._n = max(0, step - self._first + 1)
+
+    def at(self, step: int):
+        """``(W, b, loss)`` recorded at ``step`` (copies)."""
+        if not self.has_step(step):
+            raise KeyError(step)
+        k = self._slot(step)
+        return self._W[k].copy(), self._b[k].copy(), float(self._loss[k])
+
+    def losses(self):
+        """``(steps, losses)`` of every entry, oldest first."""
+        steps = np.arange(self._first, self._first + self._n)
+        return steps, self._loss[steps % self.capacity]

@@ -86,6 +86,18 @@ class Trainer(QObject):
         self._close_run()
         return ok
 
+    def step_back(self) -> bool:
+        """Go back one SGD step along the timeline (pauses; clears the momentum)."""
+        self.pause()
+        target = self.scene.step - 1
+        if target < 0 or not self.scene.timeline.has_step(target):
+            self.error.emit("No earlier step in the timeline")
+            return False
+        self.scene.go_to_step(target)
+        if self._sgd is not None:
+            self._sgd.reset_momentum()
+        return True
+
     def reset(self) -> None:
         """Pause, new random weights, step 0, cleared curves, no momentum."""
         self.pause()
@@ -111,9 +123,11 @@ class Trainer(QObject):
         W0, b0 = sgd.W, sgd.b
         v0 = (sgd._vW, sgd._vb)
         try:
+            records = []
             for _ in range(steps):
-                sgd.step(X, y)
-            self.scene.apply_training(sgd.W, sgd.b, steps)
+                loss = sgd.step(X, y)
+                records.append((sgd.W, sgd.b, loss))
+            self.scene.apply_training(sgd.W, sgd.b, steps, records)
         except ValueError as exc:
             # Back to the last finite parameters; say what happened.
             sgd.set_parameters(W0, b0)

@@ -5,6 +5,7 @@ Everything the app shows is computed here. See ``core`` for the math,
 and ``regions`` for the decision-region rasteriser.
 """
 
+from .analysis import GradientCheck, gradient_check, point_gradients
 from .core import (
     accuracy,
     compute_scores,
@@ -16,6 +17,7 @@ from .core import (
     loss_and_gradients,
     loss_terms,
     multiclass_hinge,
+    naive_cross_entropy,
     naive_softmax,
     per_sample_cross_entropy,
     per_sample_hinge,
@@ -51,10 +53,10 @@ from .regions import (
 from ._validate import LOSSES
 
 __all__ = [
-    "softmax", "log_softmax", "naive_softmax", "cross_entropy", "per_sample_cross_entropy",
+    "softmax", "log_softmax", "naive_softmax", "naive_cross_entropy", "cross_entropy", "per_sample_cross_entropy",
     "score_gradient", "score_for_probability", "softmax_jacobian", "multiclass_hinge", "per_sample_hinge",
     "hinge_score_gradient", "compute_scores", "loss_and_gradients", "loss_terms", "LossTerms", "l2_penalty", "predict", "accuracy",
-    "LOSSES", "SGD", "as_generator",
+    "LOSSES", "SGD", "as_generator", "GradientCheck", "gradient_check", "point_gradients",
     "DATASETS", "MIN_CLASSES", "MAX_CLASSES", "MAX_POINTS", "make_dataset", "make_blobs",
     "make_circles", "make_xor", "make_spiral", "make_linear",
     "FEATURES", "RAW_FEATURES", "check_features", "expand_features", "feature_names",

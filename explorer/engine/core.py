@@ -33,6 +33,7 @@ __all__ = [
     "softmax",
     "log_softmax",
     "naive_softmax",
+    "naive_cross_entropy",
     "cross_entropy",
     "per_sample_cross_entropy",
     "score_for_probability",
@@ -109,17 +110,32 @@ def log_softmax(scores, temperature: float = 1.0) -> np.ndarray:
     return z
 
 
-def naive_softmax(scores) -> np.ndarray:
-    """The textbook ``exp(s) / sum(exp(s))`` WITHOUT the max-subtraction trick.
+def naive_softmax(scores, temperature: float = 1.0) -> np.ndarray:
+    """The textbook ``exp(s / T) / sum(exp(s / T))`` WITHOUT the max-subtraction trick.
 
     For teaching only: at scores above ~710 (float64) ``exp`` overflows to inf
     and the result holds NaN. Overflow warnings are silenced on purpose; the
     returned array shows the failure. Shape as ``softmax``.
     """
     s = as_scores(scores)
-    with np.errstate(over="ignore", invalid="ignore"):
-        e = np.exp(s)
+    T = check_positive(temperature, "temperature")
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        e = np.exp(s / T) if T != 1.0 else np.exp(s)
         return e / e.sum(axis=-1, keepdims=True)
+
+
+def naive_cross_entropy(scores, y, temperature: float = 1.0) -> float:
+    """``-log(naive_softmax(s / T)[y])`` for one score vector: inf or NaN where it overflows.
+
+    For teaching only, beside ``cross_entropy``, which is always finite.
+    """
+    s = as_scores(scores)
+    if s.ndim != 1:
+        raise ValueError(f"scores must be one vector, got shape {s.shape}")
+    lab = int(as_labels(y, s.shape[0], None))
+    p = naive_softmax(s, temperature)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(-np.log(p[lab]))
 
 
 def score_for_probability(scores, j: int, q: float) -> float:
@@ -151,79 +167,100 @@ def score_for_probability(scores, j: int, q: float) -> float:
     return float(np.log(q) - np.log1p(-q) + log_r)
 
 
-def per_sample_cross_entropy(scores, y) -> np.ndarray:
-    """Per-sample loss ``L_i = -log p_{y_i}``.
+def per_sample_cross_entropy(scores, y, temperature: float = 1.0) -> np.ndarray:
+    """Per-sample loss ``L_i = -log p_{y_i}`` with ``p = softmax(s / T)``.
 
     Parameters
     ----------
     scores : array-like of shape (n_samples, n_classes) or (n_classes,)
     y : int array of shape (n_samples,), or one int for a single score vector
+    temperature : float > 0, default 1.0
 
     Returns
     -------
     losses : float64 ndarray of shape (n_samples,) (shape (1,) for one vector)
     """
     s, lab, _ = check_scores_and_labels(scores, y)
-    return _cross_entropy_rows(s, lab)
+    T = check_positive(temperature, "temperature")
+    return _cross_entropy_rows(s, lab, T)
 
 
-def _cross_entropy_rows(s: np.ndarray, lab: np.ndarray) -> np.ndarray:
+def _cross_entropy_rows(s: np.ndarray, lab: np.ndarray, T: float = 1.0) -> np.ndarray:
     rows = np.arange(s.shape[0])
     m = s.max(axis=1)
-    z = _shifted(s)
+    z = _shifted(s, T)
     sumexp = np.exp(z).sum(axis=1)
-    # max(s) - s_y is formed in float64 so that float32 scores far apart
+    # (max(s) - s_y) / T is formed in float64 so that float32 scores far apart
     # cannot overflow; log(sumexp) is in [0, log C].
-    return (m.astype(np.float64) - s[rows, lab].astype(np.float64)) + np.log(
-        sumexp.astype(np.float64)
-    )
+    gap = m.astype(np.float64) - s[rows, lab].astype(np.float64)
+    if T != 1.0:
+        with np.errstate(over="ignore"):
+            gap /= T
+    return gap + np.log(sumexp.astype(np.float64))
 
 
-def cross_entropy(scores, y) -> float:
-    """Mean cross-entropy loss ``mean_i(-log p_{y_i})`` (>= 0).
+def cross_entropy(scores, y, temperature: float = 1.0) -> float:
+    """Mean cross-entropy loss ``mean_i(-log p_{y_i})`` (>= 0), ``p = softmax(s / T)``.
 
     Parameters
     ----------
     scores : array-like of shape (n_samples, n_classes), or (n_classes,) with
         an int ``y`` for one sample
     y : int array of shape (n_samples,) with values in [0, n_classes)
+    temperature : float > 0, default 1.0
 
     Returns
     -------
     loss : float
     """
-    return _safe_mean(per_sample_cross_entropy(scores, y))
+    return _safe_mean(per_sample_cross_entropy(scores, y, temperature))
 
 
-def score_gradient(scores, y) -> np.ndarray:
+def score_gradient(scores, y, temperature: float = 1.0) -> np.ndarray:
     """Per-sample gradient of the cross-entropy w.r.t. the scores: ``p - onehot(y)``.
 
-    Not averaged over samples. Returns an array of the same shape as
-    ``scores``; every row sums to 0, the entry at the true class is
-    ``p_y - 1`` (in [-1, 0]) and the others are ``p_j`` (in [0, 1]).
+    Not averaged over samples. With a temperature, ``p = softmax(s / T)`` and
+    the gradient is ``(p - onehot(y)) / T``. Returns an array of the same
+    shape as ``scores``; every row sums to 0, the entry at the true class is
+    ``p_y - 1`` (in [-1, 0]) and the others are ``p_j`` (in [0, 1]) (at T = 1).
     """
     s, lab, single = check_scores_and_labels(scores, y)
-    g = softmax(s)
+    T = check_positive(temperature, "temperature")
+    g = softmax(s, T)
     g[np.arange(g.shape[0]), lab] -= 1
+    if T != 1.0:
+        with np.errstate(over="ignore"):
+            g /= T
+        if not np.all(np.isfinite(g)):
+            raise ValueError(f"the gradient overflows at temperature {T:g}; use a larger temperature")
     return g[0] if single else g
 
 
-def softmax_jacobian(scores) -> np.ndarray:
+def softmax_jacobian(scores, temperature: float = 1.0) -> np.ndarray:
     """Jacobian of the softmax, ``dp/ds = diag(p) - outer(p, p)``.
+
+    With a temperature, ``p = softmax(s / T)`` and ``dp/ds = (diag(p) - p pᵀ) / T``.
 
     Parameters
     ----------
     scores : array-like of shape (n_classes,), or (n_samples, n_classes)
+    temperature : float > 0, default 1.0
 
     Returns
     -------
     J : ndarray of shape (n_classes, n_classes) with ``J[i, j] = dp_i / ds_j``,
         or (n_samples, n_classes, n_classes) for a batch. Symmetric, rows sum to 0.
     """
-    p = softmax(scores)
+    T = check_positive(temperature, "temperature")
+    p = softmax(scores, T)
     J = -p[..., :, None] * p[..., None, :]
     idx = np.arange(p.shape[-1])
     J[..., idx, idx] += p
+    if T != 1.0:
+        with np.errstate(over="ignore"):
+            J /= T
+        if not np.all(np.isfinite(J)):
+            raise ValueError(f"the Jacobian overflows at temperature {T:g}; use a larger temperature")
     return J
 
 

@@ -211,3 +211,84 @@ def test_divergence_pauses_and_restores_the_last_finite_weights(scene, trainer, 
     assert np.all(np.isfinite(scene.W))
     assert scene.step == 0 or np.all(np.isfinite(scene.loss_terms().dW))
     del W0
+
+
+def test_timeline_records_every_step_and_go_to_step_restores_it(scene, trainer):
+    scene.set_steps_per_frame(7)
+    trainer.play()
+    seen = {}
+    for _ in range(3):
+        trainer.tick()
+        seen[scene.step] = (scene.W.copy(), scene.b.copy())
+    trainer.pause()
+    tl = scene.timeline
+    assert (tl.first_step(), tl.last_step()) == (0, 21)
+    for step, (W, b) in seen.items():
+        scene.go_to_step(step)
+        np.testing.assert_array_equal(scene.W, W)
+        np.testing.assert_array_equal(scene.b, b)
+        assert scene.step == step
+    # Each recorded step is one SGD update of the one before (full batch, no momentum).
+    W3, b3, _ = tl.at(3)
+    W4, _, loss4 = tl.at(4)
+    total, dW, _ = engine.loss_and_gradients(W3, b3, scene.Z, scene.y, reg=scene.reg)
+    np.testing.assert_array_equal(W4, W3 - scene.lr * dW)
+    assert loss4 == total
+
+
+def test_step_back_then_training_rewrites_the_future(scene, trainer):
+    for _ in range(5):
+        trainer.step()
+    assert trainer.step_back() and scene.step == 4
+    np.testing.assert_array_equal(scene.W, scene.timeline.at(4)[0])
+    scene.set_lr(0.5)
+    trainer.step()
+    assert scene.step == 5 and scene.timeline.last_step() == 5
+    np.testing.assert_array_equal(scene.timeline.at(5)[0], scene.W)
+    with pytest.raises(ValueError, match="not in the timeline"):
+        scene.go_to_step(99)
+
+
+def test_timeline_is_bounded():
+    from explorer.state import ParameterHistory
+    tl = ParameterHistory(capacity=100)
+    tl.reset((2, 3))
+    for k in range(250):
+        tl.record(k, np.full((2, 3), k), np.full(3, k), float(k))
+    assert len(tl) == 100 and tl.first_step() == 150 and tl.last_step() == 249
+    W, b, loss = tl.at(200)
+    assert W[0, 0] == 200 and b[0] == 200 and loss == 200.0
+    assert not tl.has_step(149)
+
+
+def test_temperature_and_naive_toggle_feed_the_lab(scene):
+    scene.set_scores([1000.0, 0.0, -1000.0])
+    scene.set_temperature(2.0)
+    np.testing.assert_array_equal(scene.lab_probabilities(), engine.softmax(np.array([500.0, 0, -500])))
+    assert np.all(np.isfinite(scene.lab_probabilities()))
+    scene.set_temperature(1.0)
+    scene.set_naive(True)
+    assert np.isnan(scene.lab_probabilities()[0])  # exp(1000) overflowed: that is the lesson
+    assert np.isfinite(scene.lab_loss())  # the stable loss stays available beside it
+    scene.undo()
+    assert not scene.naive
+
+
+def test_shift_leaves_probabilities_unchanged(scene):
+    p = scene.lab_probabilities()
+    scene.shift_scores(100.0)
+    np.testing.assert_allclose(scene.lab_probabilities(), p, rtol=1e-12)
+    assert scene.scores[0] == pytest.approx(103.2)
+
+
+def test_point_losses_and_gradient(scene):
+    L = scene.point_losses()
+    np.testing.assert_array_equal(L, engine.per_sample_cross_entropy(scene.point_scores(), scene.y))
+    scene.select(3)
+    dW, db = scene.point_gradient()
+    p = engine.softmax(scene.X[3] @ scene.W + scene.b)
+    g = p - np.eye(3)[scene.y[3]]
+    np.testing.assert_allclose(dW, np.outer(scene.X[3], g), rtol=1e-14, atol=1e-15)
+    scene.set_loss("svm")
+    np.testing.assert_array_equal(scene.point_losses(),
+                                  engine.per_sample_hinge(scene.point_scores(), scene.y))
