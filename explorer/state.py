@@ -170,6 +170,7 @@ class Scene(QObject):
     active_class_changed = Signal()  # the class new points get
     history_changed = Signal()  # the training curves
     edit_started = Signal()  # a user edit, undo or redo is about to change the scene
+    highlight_changed = Signal()  # the quantity to emphasise across views (hover)
 
     def __init__(self, parent=None, seed: int | None = 0):
         super().__init__(parent)
@@ -179,6 +180,7 @@ class Scene(QObject):
         self._data = self._default_data()
         self._selected: int | None = None
         self._active_class = 0
+        self._highlight = None
         self._cache: dict = {}
         self._history = TrainingCurves()
         self._timeline = ParameterHistory()
@@ -781,6 +783,33 @@ class Scene(QObject):
             return False
         self._selected = index
         self._emit({"selection"})
+        return True
+
+    # Targets views can highlight: which quantity, and its indices.
+    HIGHLIGHT_KINDS = ("score", "prob", "grad", "jacobian", "W", "b", "dW", "point_dW", "x")
+
+    @property
+    def highlight(self):
+        """The quantity hovered somewhere, e.g. ("prob", j) or ("jacobian", i, j); or None."""
+        return self._highlight
+
+    def set_highlight(self, target) -> bool:
+        """Ask every view to emphasise one quantity (view-only; no undo).
+
+        Kinds: "score" j, "prob" j, "grad" j, "jacobian" i j, "W" i j, "b" j,
+        "dW" i j (full-batch gradient), "point_dW" i j (the selected point's),
+        "x" d (a feature of the selected point). None clears.
+        """
+        if target is not None:
+            target = tuple(target)
+            if not target or target[0] not in self.HIGHLIGHT_KINDS or not all(
+                    isinstance(v, (int, np.integer)) for v in target[1:]):
+                raise ValueError(f"not a highlight target: {target!r}")
+            target = (target[0], *(int(v) for v in target[1:]))
+        if target == self._highlight:
+            return False
+        self._highlight = target
+        self.highlight_changed.emit()
         return True
 
     def set_active_class(self, j: int) -> bool:
