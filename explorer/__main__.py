@@ -20,11 +20,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Softmax Explorer: edit class scores, weights and data, and watch the "
                     "softmax probabilities, the gradient p - onehot(y) and SGD move live.",
     )
+    parser.add_argument("scene", nargs="?", metavar="SCENE.json",
+                        help="a scene file to open (saved with File > Save scene)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--preset", choices=sorted(DATASETS), metavar="NAME",
                         help="start with this dataset: " + ", ".join(sorted(DATASETS)))
     parser.add_argument("--classes", type=int, metavar="C",
                         help="number of classes to start with (2-10)")
+    parser.add_argument("--presentation", action="store_true",
+                        help="start full screen, for a projector (F11 or Escape leaves)")
     return parser
 
 
@@ -34,9 +38,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"softmax-explorer: --classes must be between 2 and 10, got {args.classes}",
               file=sys.stderr)
         return 2
+    scene_fields = None
+    if args.scene is not None:
+        from . import scene_io  # no Qt: bad files are reported without a display
+
+        try:
+            scene_fields = scene_io.load_scene(args.scene)
+        except scene_io.SceneFileError as exc:
+            print(f"softmax-explorer: error: {exc}", file=sys.stderr)
+            return 2
     from .app import run  # imports Qt
 
-    return run(args)
+    return run(args, scene_fields)
 
 
 if __name__ == "__main__":

@@ -18,17 +18,19 @@ def make_application(argv=None) -> QApplication:
     app = QApplication.instance()
     if app is None:
         app = QApplication(list(argv) if argv is not None else sys.argv[:1])
+        app.setStyle("Fusion")
     app.setApplicationName("Softmax Explorer")
     app.setOrganizationName("Softmax Explorer")
     app.setApplicationDisplayName("Softmax Explorer")
     f = app.font()
-    f.setPointSize(style.BASE_POINT_SIZE)
+    f.setPointSize(style.point_size(style.BASE_POINT_SIZE))
     app.setFont(f)
     configure_pyqtgraph()
     return app
 
 
-def run(args) -> int:
+def run(args, scene_fields=None) -> int:
+    """Start the app; ``scene_fields`` is a scene file already read and validated."""
     app = make_application()
     from .main_window import MainWindow
 
@@ -37,6 +39,12 @@ def run(args) -> int:
         window.scene.set_n_classes(args.classes)
     if getattr(args, "preset", None):
         window.scene.load_preset(args.preset, n=window.scene.n_points or 150)
+    if scene_fields is not None:
+        window.open_scene(args.scene)
     window.scene.undo_stack.clear()
-    window.show()
+    window.scene.undo_stack.setClean()
+    if getattr(args, "presentation", False):
+        window.set_presentation(True)
+    else:
+        window.show()
     return app.exec()

@@ -46,7 +46,7 @@ class SceneFileError(ValueError):
 
 
 def _fail(path, message: str):
-    raise SceneFileError(f"{Path(path).name}: {message}" if path else message)
+    raise SceneFileError(f"{path}: {message}" if path else message)
 
 
 # --------------------------------------------------------------------- writing
@@ -63,11 +63,22 @@ def write_atomic(path, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _file_mode(path))
         os.replace(tmp, path)
     except BaseException:
         with _suppress():
             os.unlink(tmp)
         raise
+
+
+def _file_mode(path: Path) -> int:
+    """The mode of the file being replaced, or the usual 0o666 minus the umask."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 class _suppress:

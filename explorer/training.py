@@ -86,6 +86,18 @@ class Trainer(QObject):
         self._close_run()
         return ok
 
+    def run_frame(self) -> bool:
+        """One frame of steps outside the timer (e.g. while recording a GIF).
+
+        Part of the current run; call ``finish_run`` to close it as one undo entry.
+        """
+        if self.scene.n_points == 0:
+            return False
+        return self._run(self.scene.steps_per_frame)
+
+    def finish_run(self) -> None:
+        self._close_run()
+
     def step_back(self) -> bool:
         """Go back one SGD step along the timeline (pauses; clears the momentum)."""
         self.pause()

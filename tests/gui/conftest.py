@@ -20,6 +20,22 @@ def _app_configured(qapp):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_user_data():
+    """Each test starts with no autosave, no saved preferences and the default look."""
+    from explorer import paths, style
+
+    def reset():
+        for p in (paths.autosave_path(), paths.settings_path()):
+            p.unlink(missing_ok=True)
+        style.appearance.set_scale(1.0)
+        style.appearance.set_theme("light")
+        style.appearance.set_palette("okabe-ito")
+    reset()
+    yield
+    reset()
+
+
 @pytest.fixture
 def scene(qapp):
     s = Scene(seed=0)
@@ -40,6 +56,7 @@ def window(qtbot):
     from explorer.main_window import MainWindow
 
     w = MainWindow()
+    w.ask_before_closing = False  # no modal "save changes?" when the test closes it
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)

@@ -77,7 +77,7 @@ def test_bad_files_are_rejected_with_a_message_and_change_nothing(scene, tmp_pat
     with qtbot.assertNotEmitted(scene.dataset_changed), qtbot.assertNotEmitted(scene.weights_changed):
         with pytest.raises(scene_io.SceneFileError) as info:
             scene.load_file(path)
-    assert str(info.value).startswith(f"{kind}.json: ")
+    assert str(info.value).startswith(f"{path}: ")
     assert_same(before, fields_of(scene))
     assert scene.undo_stack.count() == 0
 
