@@ -40,6 +40,7 @@ from .datasets import (
     make_xor,
 )
 from .features import FEATURES, RAW_FEATURES, check_features, expand_features, feature_names
+from .margins import margin_mask, score_gap
 from .optim import SGD, as_generator
 from .regions import (
     DEFAULT_PALETTE,
@@ -61,5 +62,5 @@ __all__ = [
     "make_circles", "make_xor", "make_spiral", "make_linear",
     "FEATURES", "RAW_FEATURES", "check_features", "expand_features", "feature_names",
     "OKABE_ITO", "DEFAULT_PALETTE", "MAX_GRID", "grid_centres", "region_scores",
-    "region_probabilities", "region_image",
+    "region_probabilities", "region_image", "margin_mask", "score_gap",
 ]

@@ -6,15 +6,30 @@ current ``W, b`` behind it (an RGBA image from ``engine.region_image`` that
 follows the visible range) and each class's raw weight vector
 ``w_j = (W[0, j], W[1, j])`` as a draggable arrow from the origin.
 
+Intuition tools on top:
+
+* the selected point (the one the score lab inspects) wears a ring, and a
+  thin arrow at the tip of each ``w_j`` shows the step this point alone pulls
+  ``w_j`` by, ``-lr * dL_i/dw_j`` (a dot when shorter than 3 pixels; "×10"
+  magnifies it for small learning rates);
+* markers grow with their loss L_i ("size by loss");
+* hovering a point shows its x, scores s_j, probabilities p_j and L_i;
+* with the multiclass SVM loss, dashed lines mark where the top score beats
+  the runner-up by the margin 1 (``engine.margins``).
+
 Mouse, on the plot:
     click on empty space   add a point of the active class (and unselect)
     click on a point       select it (the score lab shows its scores)
     drag a point           move it (one undo entry per drag)
     drag an arrow tip      edit w_j (one undo entry per drag)
     right-click a point    delete it
+    hover a point          show its values
     drag empty space       pan;  wheel: zoom;  right-drag: zoom
 Keys, with the plot focused: Delete/Backspace delete the selected point,
-Escape unselects, 1..9 and 0 choose the active class 1..10, Home resets the view.
+Escape unselects (so does the Unselect button), 1..9 and 0 choose the active
+class 1..10, Home resets the view.
+
+Everything drawn follows ``style.appearance`` (scale, theme, palette).
 
 Every edit goes through the scene's setters; the view redraws from the
 scene's signals only.
@@ -31,25 +46,51 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.graphicsItems.ScatterPlotItem import renderSymbol
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSignalBlocker, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPixmap
 from PySide6.QtWidgets import (
-    QButtonGroup, QComboBox, QHBoxLayout, QLabel, QLayout, QPushButton, QSizePolicy,
+    QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QLayout, QPushButton, QSizePolicy,
     QToolButton, QVBoxLayout, QWidget, QWidgetItem,
 )
 
 from .. import engine, style
+from ..engine.margins import margin_mask
 from ..state import MAX_COORD, PRESET_LABELS, PRESETS
 from .widgets import NumberEdit, messages
 
 DEFAULT_RANGE = (-5.5, 5.5)
 DEFAULT_GRID = 250
-POINT_SIZE = 13  # marker diameter in screen pixels
+POINT_SIZE = 13  # marker diameter in screen pixels (at appearance scale 1)
 PICK_RADIUS = 8  # a click within this many pixels of a point hits it
 TIP_RADIUS = 16  # ... of an arrow tip grabs the arrow
 HEAD_LEN = 24  # arrow head length in pixels
 REGION_ALPHA = (25, 120)  # region opacity at uniform / full confidence: light, so markers stand out
-BOUNDARY_RGBA = (30, 30, 30, 255)
+REGION_ALPHA_DARK = (40, 170)  # over a dark background the same alpha looks murky
+BOUNDARY_RGBA = (30, 30, 30, 255)  # decision boundaries, light theme
+BOUNDARY_RGBA_DARK = (235, 235, 235, 255)
 OUTLINE = QColor(25, 25, 25)
+HIGHLIGHT = QColor(230, 0, 126)  # emphasis (hovered elsewhere), and the selected point's pulls
+PULL_COLOR = QColor(200, 0, 110)
+
+# The selected point's pull on each w_j: -lr * dL_i/dw_j, drawn at the tip of w_j.
+PULL_WIDTH = 4  # shaft width in pixels
+PULL_HEAD_LEN = 22
+PULL_MIN_PX = 3.0  # a pull shorter than this is drawn as a dot
+PULL_DOT_SIZE = 9
+PULL_ZOOM = 10  # the "×10" magnification
+
+# Marker size by loss: size = base * (1 + min(L_i, LOSS_CAP) / LOSS_SPAN), i.e. up to 2x base
+# (3x made a cloud of misclassified points one blob that hid the data).
+LOSS_CAP = 5.0
+LOSS_SPAN = 5.0
+SIZE_BY_LOSS_MAX_POINTS = 20_000  # above this, markers keep one size: L_i of every point each
+# frame costs more than the frame (see the checkbox tooltip)
+
+HOVER_INTERVAL_MS = 16  # the hover read-out updates at most ~60 times a second
+
+# SVM margin lines: top score - runner-up = MARGIN, dashed (MARGIN_DASH grid pixels on, off).
+MARGIN = 1.0
+MARGIN_DASH = 4
+MARGIN_ALPHA = 200
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -69,6 +110,32 @@ def class_icon(j: int, size: int = 22) -> QIcon:
     image = renderSymbol(style.class_symbol(j), size - 3, pg.mkPen(OUTLINE, width=1.5),
                          pg.mkBrush(style.class_color(j)))
     return QIcon(QPixmap.fromImage(image))
+
+
+def loss_marker_sizes(losses, base: float) -> np.ndarray:
+    """Marker diameters in whole pixels: ``base * (1 + min(L_i, 5) / 5)``.
+
+    ``losses`` has shape (n_points,); a NaN or infinite loss counts as the cap.
+    Returns a float64 ndarray of the same shape (integral values, so that the
+    scatter items pre-render one symbol per distinct size).
+    """
+    L = np.nan_to_num(np.asarray(losses, dtype=np.float64), nan=LOSS_CAP, posinf=LOSS_CAP)
+    sizes = base * (1.0 + np.clip(L, 0.0, LOSS_CAP) / LOSS_SPAN)
+    return np.maximum(np.rint(sizes), 1.0)
+
+
+def _dark() -> bool:
+    return style.appearance.theme == "dark"
+
+
+def _with_alpha(color: QColor, alpha: int) -> QColor:
+    c = QColor(color)
+    c.setAlpha(alpha)
+    return c
+
+
+def _rgba(color: QColor, alpha: int | None = None) -> tuple[int, int, int, int]:
+    return (color.red(), color.green(), color.blue(), color.alpha() if alpha is None else alpha)
 
 
 def _bar(*widgets) -> tuple[QWidget, QHBoxLayout]:
@@ -167,10 +234,11 @@ class _FlowLayout(QLayout):
 class _PassiveScatter(pg.ScatterPlotItem):
     """A scatter item that leaves every click to the view (which picks vectorised).
 
-    Every point uses the item's own symbol, size, pen and brush (``setData`` gets
-    only x and y), so the pre-rendered symbol is looked up once per update rather
-    than once per point (pyqtgraph's general path loops over the points in
-    Python: ~130 ms for 33k points, against ~5 ms here).
+    Every point uses the item's own symbol, pen and brush (``setData`` gets
+    only x and y) and either the item's size or a per-point size in whole
+    pixels (``set_sizes``), so the pre-rendered symbols are looked up once per
+    distinct size rather than once per point (pyqtgraph's general path loops
+    over the points in Python: ~130 ms for 33k points, against ~5 ms here).
     """
 
     def mouseClickEvent(self, ev):  # noqa: N802 - pyqtgraph's name
@@ -182,16 +250,72 @@ class _PassiveScatter(pg.ScatterPlotItem):
     def updateSpots(self, dataSet=None):  # noqa: N802 - pyqtgraph's name
         data = self.data if dataSet is None else dataSet
         uniform = (self.opts["pxMode"] and self.opts["useCache"] and not self.opts["hoverable"]
-                   and len(data) > 0 and data["symbol"][0] is None and data["size"][0] == -1
+                   and len(data) > 0 and data["symbol"][0] is None
                    and data["pen"][0] is None and data["brush"][0] is None)
         if not uniform or len(data) < 64:
             return super().updateSpots(dataSet)
         mask = data["sourceRect"]["w"] == 0
         if np.any(mask):
-            style = (self.opts["symbol"], self.opts["size"], self.opts["pen"], self.opts["brush"])
-            data["sourceRect"][mask] = self.fragmentAtlas[[style]][0]
+            symbol, pen, brush = self.opts["symbol"], self.opts["pen"], self.opts["brush"]
+            if data["size"][0] == -1:  # every point has the item's size
+                style = (symbol, self.opts["size"], pen, brush)
+                data["sourceRect"][mask] = self.fragmentAtlas[[style]][0]
+            else:  # per-point sizes in whole pixels: one atlas look-up per distinct size
+                sizes = data["size"][mask].astype(np.int64)
+                lo, hi = int(sizes.min()), int(sizes.max())
+                coords = self.fragmentAtlas[[(symbol, float(v), pen, brush)
+                                             for v in range(lo, hi + 1)]]
+                table = np.array(coords, dtype=np.int64)[sizes - lo]
+                rects = data["sourceRect"]
+                if mask.all():
+                    for k, name in enumerate(("x", "y", "w", "h")):
+                        rects[name] = table[:, k]
+                else:
+                    for k, name in enumerate(("x", "y", "w", "h")):
+                        rects[name][mask] = table[:, k]
         self._updateMaxSpotSizes(data=data)
         self.invalidate()
+
+    def set_sizes(self, sizes) -> None:
+        """Per-point marker diameters (whole pixels, shape (n_points,)), or None: the item's size."""
+        data = self.data
+        if sizes is None:
+            if len(data) == 0 or data["size"][0] == -1:
+                return
+            data["size"] = -1
+        else:
+            sizes = np.asarray(sizes, dtype=np.float64)
+            if sizes.shape != (len(data),):
+                raise ValueError(f"{sizes.shape[0]} sizes for {len(data)} points")
+            if len(data) == 0:
+                return
+            if data["size"][0] != -1:
+                # Already sized per point: touch only the points whose size changed (during
+                # training most keep theirs from one frame to the next).
+                changed = np.flatnonzero(data["size"] != sizes)
+                if changed.size == 0:
+                    return
+                if changed.size < len(data) // 2:
+                    data["size"][changed] = sizes[changed]
+                    data["sourceRect"][changed] = 0
+                    self.prepareGeometryChange()
+                    self.updateSpots()
+                    return
+            data["size"] = sizes
+        data["sourceRect"] = 0
+        self.prepareGeometryChange()
+        self.updateSpots()
+
+    def restyle(self, symbol, size, pen, brush) -> None:
+        """New symbol, size, pen and brush for every point (per-point sizes are kept)."""
+        self.opts.update(symbol=symbol, size=size, pen=pen, brush=brush)
+        self._spotPixmap = None
+        self.data["sourceRect"] = 0
+        self.prepareGeometryChange()
+        if len(self.data):
+            self.updateSpots()
+        else:
+            self.invalidate()
 
     def move_spots(self, index, x, y) -> None:
         """Move the points at ``index`` to (x, y) in place: no re-allocation, styles kept."""
@@ -232,24 +356,47 @@ class ClassArrow:
 
     def __init__(self, j: int, view_box: pg.ViewBox):
         self.j = j
-        color = style.class_color(j)
         self.vector = (0.0, 0.0)
-        self.shaft = pg.PlotCurveItem([0.0, 0.0], [0.0, 0.0], pen=pg.mkPen(color, width=6),
-                                      shadowPen=pg.mkPen(OUTLINE, width=9), antialias=True)
-        self.head = pg.ArrowItem(angle=0, headLen=HEAD_LEN, tipAngle=40, tailLen=None,
-                                 pen=pg.mkPen(OUTLINE, width=2), brush=pg.mkBrush(color))
-        self.label = pg.TextItem(vector_label(j), color=(0, 0, 0), anchor=(0.5, 0.5),
-                                 border=pg.mkPen(color, width=3),
-                                 fill=pg.mkBrush(255, 255, 255, 215))
-        self.label.setFont(style.font(style.TITLE_POINT_SIZE, bold=True))
+        self.emphasised = False
+        self.head_len = HEAD_LEN
+        self.shaft = pg.PlotCurveItem([0.0, 0.0], [0.0, 0.0], antialias=True)
+        self.head = pg.ArrowItem(angle=0, headLen=HEAD_LEN, tipAngle=40, tailLen=None)
+        self.label = pg.TextItem(vector_label(j), anchor=(0.5, 0.5))
         self.items = (self.shaft, self.head, self.label)
         for z, item in zip((20, 21, 22), self.items):
             item.setZValue(z)
             view_box.addItem(item, ignoreBounds=True)
+        self.apply_style()
 
     def remove(self, view_box: pg.ViewBox) -> None:
         for item in self.items:
             view_box.removeItem(item)
+
+    def apply_style(self) -> None:
+        """Pens, brushes, head size and label font from ``style`` (and the emphasis)."""
+        color = style.class_color(self.j)
+        outline = HIGHLIGHT if self.emphasised else OUTLINE
+        self.head_len = style.scaled(HEAD_LEN * (1.2 if self.emphasised else 1.0))
+        self.shaft.setPen(pg.mkPen(color, width=style.scaled(6)))
+        self.shaft.setShadowPen(pg.mkPen(outline, width=style.scaled(15 if self.emphasised else 9)))
+        self.head.setStyle(headLen=self.head_len,
+                           pen=pg.mkPen(outline, width=style.scaled(4 if self.emphasised else 2)),
+                           brush=pg.mkBrush(color))
+        self.label.setColor(style.foreground())
+        self.label.fill = pg.mkBrush(_with_alpha(style.background(), 215))
+        self.label.border = pg.mkPen(HIGHLIGHT if self.emphasised else color,
+                                     width=style.scaled(3))
+        self.label.setFont(style.font(style.TITLE_POINT_SIZE, bold=True))
+        self.label.update()
+
+    def set_emphasis(self, on: bool) -> bool:
+        """Thicker, highlighted outline (e.g. while W[:, j] is hovered in another view)."""
+        on = bool(on)
+        if on == self.emphasised:
+            return False
+        self.emphasised = on
+        self.apply_style()
+        return True
 
     def set_vector(self, w, pixel_size) -> tuple[float, float]:
         """Point the arrow at ``w`` (data units); ``pixel_size`` is (dx, dy) per screen pixel.
@@ -263,19 +410,99 @@ class ClassArrow:
         length = math.hypot(sx, sy)
         ux, uy = (sx / length, sy / length) if length > 0 else (1.0, 0.0)
         # The shaft stops inside the head, so its thick end never pokes out at the tip.
-        back = min(length, 0.7 * HEAD_LEN)
+        back = min(length, 0.7 * self.head_len)
         end_x, end_y = x - ux * back * px, y - uy * back * py
         self.shaft.setData([0.0, end_x], [0.0, end_y])
         # ArrowItem at angle 0 points left on screen; rotation is clockwise on screen.
         self.head.setStyle(angle=math.degrees(math.atan2(-uy, ux)) - 180.0)
         self.head.setPos(x, y)
-        gap = HEAD_LEN * 0.6 + 22
+        gap = self.head_len * 0.6 + style.scaled(22)
         return sx + ux * gap, sy + uy * gap
 
     def label_size(self) -> tuple[float, float]:
         """The label's (width, height) in screen pixels."""
         r = self.label.textItem.boundingRect()
         return r.width() + 4, r.height() + 4
+
+
+class PullArrow:
+    """The step the selected point alone pulls w_j by, drawn from the tip of w_j.
+
+    A thin shaft and head when at least ``PULL_MIN_PX`` pixels long, else a dot.
+    ``start`` and ``delta`` are the drawn arrow in data units (``delta``
+    includes any magnification); ``shown`` is "arrow", "dot" or None.
+    """
+
+    def __init__(self, j: int, view_box: pg.ViewBox):
+        self.j = j
+        self.start = (0.0, 0.0)
+        self.delta = (0.0, 0.0)
+        self.shown = None
+        self.emphasised = False
+        self.head_len = PULL_HEAD_LEN
+        self.shaft = pg.PlotCurveItem([0.0, 0.0], [0.0, 0.0], antialias=True)
+        self.head = pg.ArrowItem(angle=0, headLen=PULL_HEAD_LEN, tipAngle=40, tailLen=None)
+        self.dot = _PassiveScatter(pxMode=True, symbol="o")
+        self.items = (self.shaft, self.head, self.dot)
+        for z, item in zip((23, 24, 24), self.items):
+            item.setZValue(z)
+            view_box.addItem(item, ignoreBounds=True)
+        self.apply_style()
+        self.hide()
+
+    def remove(self, view_box: pg.ViewBox) -> None:
+        for item in self.items:
+            view_box.removeItem(item)
+
+    def apply_style(self) -> None:
+        k = 1.6 if self.emphasised else 1.0
+        edge = style.foreground() if self.emphasised else style.background()
+        self.head_len = style.scaled(PULL_HEAD_LEN * (1.25 if self.emphasised else 1.0))
+        self.shaft.setPen(pg.mkPen(PULL_COLOR, width=style.scaled(PULL_WIDTH * k)))
+        self.shaft.setShadowPen(pg.mkPen(edge, width=style.scaled(PULL_WIDTH * k + 4)))
+        self.head.setStyle(headLen=self.head_len, pen=pg.mkPen(edge, width=style.scaled(1.5 * k)),
+                           brush=pg.mkBrush(PULL_COLOR))
+        self.dot.restyle("o", style.scaled(PULL_DOT_SIZE * k),
+                         pg.mkPen(edge, width=style.scaled(1.5)), pg.mkBrush(PULL_COLOR))
+
+    def set_emphasis(self, on: bool) -> bool:
+        on = bool(on)
+        if on == self.emphasised:
+            return False
+        self.emphasised = on
+        self.apply_style()
+        return True
+
+    def hide(self) -> None:
+        self.shown = None
+        for item in self.items:
+            item.hide()
+
+    def set_pull(self, start, delta, pixel_size) -> None:
+        """Draw ``delta`` (data units) from ``start``; ``pixel_size`` is (dx, dy) per pixel."""
+        x0, y0 = float(start[0]), float(start[1])
+        dx, dy = float(delta[0]), float(delta[1])
+        self.start, self.delta = (x0, y0), (dx, dy)
+        px, py = pixel_size
+        sx, sy = dx / px, dy / py
+        length = math.hypot(sx, sy)
+        if not length >= PULL_MIN_PX:  # also NaN
+            self.shaft.hide()
+            self.head.hide()
+            self.dot.setData(x=[x0], y=[y0])
+            self.dot.show()
+            self.shown = "dot"
+            return
+        ux, uy = sx / length, sy / length
+        head = min(self.head_len, length)
+        back = 0.7 * head
+        self.shaft.setData([x0, x0 + dx - ux * back * px], [y0, y0 + dy - uy * back * py])
+        self.head.setStyle(headLen=head, angle=math.degrees(math.atan2(-uy, ux)) - 180.0)
+        self.head.setPos(x0 + dx, y0 + dy)
+        self.dot.hide()
+        self.shaft.show()
+        self.head.show()
+        self.shown = "arrow"
 
 
 def spread_labels(centres, sizes, iterations: int = 30) -> np.ndarray:
@@ -306,7 +533,15 @@ def spread_labels(centres, sizes, iterations: int = 30) -> np.ndarray:
 
 
 class DatasetView(QWidget):
-    """The 2-D dataset, its decision regions and the class weight vectors, all editable."""
+    """The 2-D dataset, its decision regions and the class weight vectors, all editable.
+
+    What it shows, for tests and other code to read: ``scatters[j]`` (class j's
+    markers; ``point_sizes`` the per-point sizes by loss or None), ``arrows[j]``
+    (w_j), ``pull_arrows[j]`` and ``pull_steps`` (the selected point's pull),
+    ``selection_item`` (its ring), ``hover_label`` / ``hover_index`` (the hover
+    read-out), ``region_item`` and ``margin_item`` / ``margin_mask`` (SVM margins),
+    ``ring_emphasised`` / ``emphasised_arrow`` (the scene's highlight).
+    """
 
     def __init__(self, scene, parent=None):
         super().__init__(parent)
@@ -321,6 +556,14 @@ class DatasetView(QWidget):
         self._shown_y = None
         self._shown_preset = None
         self._region_error = ""
+        self._class_index = None  # (y, [indices of class j]) for per-point sizes
+        self._hover_pos = None  # data position of the mouse over the plot (None: elsewhere)
+        self.hover_index = None  # the point the hover read-out shows
+        self.point_sizes = None  # (N,) marker sizes by loss, or None: one size
+        self.pull_steps = None  # (2, C): -lr * dL_i/dW[:2] of the selected point, or None
+        self.margin_mask = None  # (grid, grid) bool of the shown SVM margin lines, or None
+        self.ring_emphasised = False
+        self.emphasised_arrow = None
 
         self.plot = pg.PlotWidget(viewBox=_PlotViewBox())
         self.plot.setFocusPolicy(Qt.StrongFocus)
@@ -339,21 +582,32 @@ class DatasetView(QWidget):
         self.region_item = pg.ImageItem(axisOrder="row-major")
         self.region_item.setZValue(-100)
         self.view_box.addItem(self.region_item, ignoreBounds=True)
-        axis_pen = pg.mkPen((90, 90, 90), width=1.5, style=Qt.DashLine)
-        self.zero_lines = (pg.InfiniteLine(pos=0, angle=0, pen=axis_pen),
-                           pg.InfiniteLine(pos=0, angle=90, pen=axis_pen))
+        self.margin_item = pg.ImageItem(axisOrder="row-major")
+        self.margin_item.setZValue(-90)
+        self.margin_item.hide()
+        self.view_box.addItem(self.margin_item, ignoreBounds=True)
+        self.zero_lines = (pg.InfiniteLine(pos=0, angle=0), pg.InfiniteLine(pos=0, angle=90))
         for line in self.zero_lines:
             line.setZValue(-50)
             self.view_box.addItem(line, ignoreBounds=True)
         self.selection_item = _PassiveScatter(pxMode=True)
         self.selection_item.setZValue(30)
         self.view_box.addItem(self.selection_item, ignoreBounds=True)
-        self.scatters: list[pg.ScatterPlotItem] = []
+        self.scatters: list[_PassiveScatter] = []
         self.arrows: list[ClassArrow] = []
+        self.pull_arrows: list[PullArrow] = []
+        self.hover_label = pg.TextItem(anchor=(0, 1))
+        self.hover_label.setZValue(40)
+        self.hover_label.setAcceptedMouseButtons(Qt.NoButton)
+        self.hover_label.hide()
+        self.view_box.addItem(self.hover_label, ignoreBounds=True)
 
         self.region_timer = QTimer(self)
         self.region_timer.setSingleShot(True)
         self.region_timer.setInterval(0)
+        self.hover_timer = QTimer(self)
+        self.hover_timer.setSingleShot(True)
+        self.hover_timer.setInterval(HOVER_INTERVAL_MS)
 
         # -- toolbar: active class; below the plot: clear, reset view ----------------------------------------
         self.class_label = QLabel("New points:")
@@ -380,15 +634,37 @@ class DatasetView(QWidget):
         self.seed_edit = NumberEdit(0, minimum=0, maximum=2**31 - 1, integer=True, step=1,
                                     name="seed")
         self.seed_edit.setBaseToolTip("Random seed: the same seed makes the same points")
-        for edit in (self.n_edit, self.noise_edit, self.seed_edit):
-            edit.setFixedWidth(edit.fontMetrics().horizontalAdvance("0" * 6) + 16)
         self.generate_button = QPushButton("Generate")
         self.generate_button.setToolTip("Replace the points by the chosen dataset (Enter in a field)")
         self.hint_label = QLabel("Click: add · drag: move · right-click/Del: delete · "
                                  "drag arrow tips: edit w · wheel: zoom")
         self.hint_label.setToolTip("What the mouse and keys do on the plot")
         self.hint_label.setWordWrap(True)
-        self.hint_label.setStyleSheet("color: #444;")
+
+        # -- below the plot: the selected point and the intuition tools ------------------
+        self.unselect_button = QPushButton("Unselect")
+        self.unselect_button.setToolTip(
+            "Unselect the point (Esc). While selected, the score lab shows its scores, a ring "
+            "marks it, and a thin arrow at the tip of each wⱼ shows the step it alone pulls "
+            "wⱼ by, −lr·∂Lᵢ/∂wⱼ (a dot when too short to draw)")
+        self.pull_zoom_check = QCheckBox(f"pull ×{PULL_ZOOM}")
+        self.pull_zoom_check.setToolTip(
+            f"Draw the selected point's pull on each wⱼ {PULL_ZOOM}× longer. Off: true "
+            "length, one SGD step on this point alone, −lr·xᵢ(pⱼ − [j = yᵢ]) "
+            "in (x₁, x₂); with a small learning rate that is often too short to see.")
+        self.size_by_loss_check = QCheckBox("size by loss")
+        self.size_by_loss_check.setChecked(True)
+        self.size_by_loss_check.setToolTip(
+            "Marker size grows with the point's loss Lᵢ: size = base · (1 + min(Lᵢ, "
+            f"{LOSS_CAP:g}) / {LOSS_SPAN:g}), up to 2× at Lᵢ ≥ {LOSS_CAP:g}. Well "
+            "classified points keep the base size. Above "
+            f"{SIZE_BY_LOSS_MAX_POINTS:,} points markers keep one size: recomputing every "
+            "Lᵢ each frame would slow training down.")
+        self.margin_label = QLabel("dashed: SVM margin, top score − runner-up = 1")
+        self.margin_label.setToolTip(
+            "With the multiclass SVM loss a point's loss is 0 only once its class's score beats "
+            "every other by the margin 1: between a dashed line and the boundary it is still > 0")
+        self.margin_label.hide()
 
         # The toolbar wraps into as many rows as the width needs; each group stays whole.
         params_bar, params = _bar()
@@ -410,6 +686,11 @@ class DatasetView(QWidget):
         layout.setSpacing(6)
         layout.addLayout(self.toolbar)
         layout.addWidget(self.plot, 1)
+        self.inspector_bar = _FlowLayout(spacing=10)
+        for widget in (self.size_by_loss_check, self.pull_zoom_check, self.unselect_button,
+                       self.margin_label):
+            self.inspector_bar.addWidget(widget)
+        layout.addLayout(self.inspector_bar)
         bottom = QHBoxLayout()
         bottom.addWidget(self.hint_label, 1)
         bottom.addWidget(self.clear_button)
@@ -428,9 +709,16 @@ class DatasetView(QWidget):
         scene.weights_changed.connect(self._on_weights_changed)
         scene.selection_changed.connect(self._on_selection_changed)
         scene.active_class_changed.connect(self._on_active_class_changed)
+        scene.hyper_changed.connect(self._on_hyper_changed)
+        scene.highlight_changed.connect(self._on_highlight_changed)
+        style.appearance.changed.connect(self._on_appearance_changed)
         view_box.sigRangeChanged.connect(self._on_range_changed)
         view_box.sigResized.connect(self._on_range_changed)
         self.region_timer.timeout.connect(self.update_regions)
+        self.hover_timer.timeout.connect(self._update_hover)
+        self.unselect_button.clicked.connect(self._on_unselect_clicked)
+        self.pull_zoom_check.toggled.connect(self._on_pull_zoom_toggled)
+        self.size_by_loss_check.toggled.connect(self._on_size_by_loss_toggled)
         self.class_group.idClicked.connect(self._on_class_button_clicked)
         self.reset_view_button.clicked.connect(self.reset_view)
         self.preset_combo.currentIndexChanged.connect(self._on_preset_index_changed)
@@ -444,9 +732,12 @@ class DatasetView(QWidget):
         self.clear_button.clicked.connect(self._on_clear_clicked)
         self.plot.installEventFilter(self)
 
+        self._apply_widget_style()
+        self._apply_plot_style()
         self._rebuild_classes()
         self._on_preset_index_changed(self.preset_combo.currentIndex())
         self._on_dataset_changed()
+        self._on_hyper_changed()
         self.reset_view()
         self._update_arrows()
         self.update_regions()
@@ -505,17 +796,30 @@ class DatasetView(QWidget):
 
     def _on_weights_changed(self) -> None:
         self._update_arrows()
+        self._update_point_losses()
         self._schedule_regions()
 
     def _on_dataset_changed(self) -> None:
         if len(self.scatters) != self.scene.n_classes:
             self._rebuild_classes()
         self._update_scatters()
+        self._update_sizes()
         self._update_selection()
+        self._update_pulls()
         self._sync_preset_widgets()
+        self._refresh_hover(repick=True)
+
+    def _on_hyper_changed(self) -> None:
+        # The learning rate scales the pulls; the loss changes L_i, the pulls and the margins.
+        self._update_point_losses()
+        svm = self.scene.loss == "svm"
+        if svm != self.margin_label.isVisibleTo(self) or svm != (self.margin_mask is not None):
+            self.margin_label.setVisible(svm)
+            self._schedule_regions()
 
     def _on_selection_changed(self) -> None:
         self._update_selection()
+        self._update_pulls()
 
     def _on_active_class_changed(self) -> None:
         j = self.scene.active_class
@@ -525,7 +829,104 @@ class DatasetView(QWidget):
 
     def _on_range_changed(self, *args) -> None:
         self._update_arrows()
+        self._update_pulls()
         self._schedule_regions()
+
+    def _on_highlight_changed(self) -> None:
+        target = self.scene.highlight
+        kind = target[0] if target else None
+        ring = kind == "x"
+        arrow = None
+        if (kind == "W" and target[1] < 2) or kind == "point_dW":
+            arrow = target[2]
+        for j, a in enumerate(self.arrows):
+            a.set_emphasis(j == arrow)
+        for j, p in enumerate(self.pull_arrows):
+            p.set_emphasis(kind == "point_dW" and j == arrow)
+        self.emphasised_arrow = arrow if arrow is not None and arrow < len(self.arrows) else None
+        if ring != self.ring_emphasised:
+            self.ring_emphasised = ring
+            self._update_selection()
+        self._update_arrows()
+        self._update_pulls()
+
+    def _update_point_losses(self) -> None:
+        """Everything that depends on the per-point losses or the selected point's gradient."""
+        self._update_sizes()
+        self._update_selection()
+        self._update_pulls()
+        self._refresh_hover()
+
+    # ------------------------------------------------------------ toggles
+    def _on_unselect_clicked(self) -> None:
+        self.scene.select(None)
+
+    def _on_pull_zoom_toggled(self, _on: bool) -> None:
+        self._update_pulls()
+
+    def _on_size_by_loss_toggled(self, _on: bool) -> None:
+        self._update_sizes()
+        self._update_selection()
+
+    # ------------------------------------------------------------ appearance
+    def _on_appearance_changed(self) -> None:
+        self._apply_widget_style()
+        self._apply_plot_style()
+        for j, item in enumerate(self.scatters):
+            item.restyle(*self._scatter_style(j))
+        self._update_sizes()
+        for arrow in self.arrows:
+            arrow.apply_style()
+        for pull in self.pull_arrows:
+            pull.apply_style()
+        for j, button in enumerate(self.class_buttons):
+            self._style_class_button(button, j)
+        self._update_selection()
+        self._update_arrows()
+        self._update_pulls()
+        self._refresh_hover()
+        self.update_regions()
+
+    def _apply_widget_style(self) -> None:
+        """Sizes that do not follow the application font by themselves."""
+        metrics = QFontMetrics(style.font())
+        for edit in (self.n_edit, self.noise_edit, self.seed_edit):
+            edit.setFixedWidth(metrics.horizontalAdvance("0" * 6) + round(style.scaled(16)))
+        self.hint_label.setStyleSheet(f"color: {'#bbbbbb' if _dark() else '#444444'};")
+        self.margin_label.setStyleSheet("font-style: italic;")
+        self.plot.setMinimumSize(round(style.scaled(360)), round(style.scaled(320)))
+
+    def _apply_plot_style(self) -> None:
+        style.style_plot(self.plot.getPlotItem())
+        style.style_plot_widget(self.plot)
+        axis = (150, 150, 150) if _dark() else (90, 90, 90)
+        pen = pg.mkPen(axis, width=style.scaled(1.5), style=Qt.DashLine)
+        for line in self.zero_lines:
+            line.setPen(pen)
+        label = self.hover_label
+        label.setColor(style.foreground())
+        label.fill = pg.mkBrush(_with_alpha(style.background(), 235))
+        label.border = pg.mkPen(style.foreground(), width=style.scaled(1.5))
+        label.setFont(style.font(style.BASE_POINT_SIZE))
+        label.update()
+
+    def _scatter_style(self, j: int):
+        """(symbol, size, pen, brush) of class j's markers."""
+        return (style.class_symbol(j), style.scaled(POINT_SIZE),
+                pg.mkPen(OUTLINE, width=style.scaled(1.3)), pg.mkBrush(style.class_color(j)))
+
+    def _style_class_button(self, button: QToolButton, j: int) -> None:
+        icon = round(style.scaled(18))
+        button.setIcon(class_icon(j, round(style.scaled(22))))
+        button.setIconSize(QSize(icon, icon))
+        c = style.class_color(j)
+        rgb = f"{c.red()}, {c.green()}, {c.blue()}"
+        edge, checked = ("#888", "#f0f0f0") if _dark() else ("#999", "#111")
+        button.setStyleSheet(
+            f"QToolButton {{ padding: 2px 4px; border: 1px solid {edge}; border-radius: 4px;"
+            f" background: rgba({rgb}, 40); }}"
+            f"QToolButton:checked {{ border: 3px solid {checked}; font-weight: bold;"
+            f" background: rgba({rgb}, 150); }}")
 
     # -------------------------------------------------------------- drawing
     def _rebuild_classes(self) -> None:
@@ -536,18 +937,22 @@ class DatasetView(QWidget):
                 self.view_box.removeItem(item)
             self.scatters = []
             for j in range(C):
-                item = _PassiveScatter(
-                    pxMode=True, symbol=style.class_symbol(j), size=POINT_SIZE,
-                    pen=pg.mkPen(OUTLINE, width=1.3), brush=pg.mkBrush(style.class_color(j)),
-                    hoverable=False, antialias=True, name=style.class_name(j))
+                symbol, size, pen, brush = self._scatter_style(j)
+                item = _PassiveScatter(pxMode=True, symbol=symbol, size=size, pen=pen, brush=brush,
+                                       hoverable=False, antialias=True, name=style.class_name(j))
                 item.setZValue(10 + j * 0.01)
                 self.view_box.addItem(item)
                 self.scatters.append(item)
             self._shown_X = self._shown_y = None
+            self._class_index = None
         if len(self.arrows) != C:
             for arrow in self.arrows:
                 arrow.remove(self.view_box)
+            for pull in self.pull_arrows:
+                pull.remove(self.view_box)
             self.arrows = [ClassArrow(j, self.view_box) for j in range(C)]
+            self.pull_arrows = [PullArrow(j, self.view_box) for j in range(C)]
+            self._on_highlight_changed()
             self._update_arrows()
         if len(self.class_buttons) != C:
             for button in self.class_buttons:
@@ -563,20 +968,12 @@ class DatasetView(QWidget):
     def _make_class_button(self, j: int) -> QToolButton:
         button = QToolButton()
         button.setText(str(j + 1))
-        button.setIcon(class_icon(j))
-        button.setIconSize(QSize(18, 18))
         button.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
         button.setCheckable(True)
         button.setFocusPolicy(Qt.TabFocus)
         key = (j + 1) % 10
         button.setToolTip(f"Clicks on the plot add points of {style.class_name(j)} (key {key})")
-        c = style.class_color(j)
-        rgb = f"{c.red()}, {c.green()}, {c.blue()}"
-        button.setStyleSheet(
-            "QToolButton { padding: 2px 4px; border: 1px solid #999; border-radius: 4px;"
-            f" background: rgba({rgb}, 40); }}"
-            "QToolButton:checked { border: 3px solid #111; font-weight: bold;"
-            f" background: rgba({rgb}, 150); }}")
+        self._style_class_button(button, j)
         return button
 
     def _update_scatters(self) -> None:
@@ -599,15 +996,77 @@ class DatasetView(QWidget):
             self.scatters[j].setData(x=X[mask, 0], y=X[mask, 1])
         self._shown_X, self._shown_y = X, y
 
+    def _class_indices(self) -> list[np.ndarray]:
+        """The scene indices of the points each class's scatter shows, in its order."""
+        y = self.scene.y
+        cached = self._class_index
+        if cached is None or cached[0] is not y or len(cached[1]) != len(self.scatters):
+            order = np.argsort(y, kind="stable")
+            bounds = np.searchsorted(y[order], np.arange(len(self.scatters) + 1))
+            self._class_index = cached = (y, [order[bounds[j]:bounds[j + 1]]
+                                              for j in range(len(self.scatters))])
+        return cached[1]
+
+    def sizing_by_loss(self) -> bool:
+        """Whether markers are sized by their loss now (the checkbox, and not too many points)."""
+        n = self.scene.n_points
+        return self.size_by_loss_check.isChecked() and 0 < n <= SIZE_BY_LOSS_MAX_POINTS
+
+    def _update_sizes(self) -> None:
+        """Marker sizes from the per-point losses L_i (vectorised; every training frame)."""
+        self.size_by_loss_check.setEnabled(self.scene.n_points <= SIZE_BY_LOSS_MAX_POINTS)
+        sizes = None
+        if self.sizing_by_loss():
+            try:
+                sizes = loss_marker_sizes(self.scene.point_losses(), style.scaled(POINT_SIZE))
+            except ValueError:
+                sizes = None
+        if sizes is None:
+            if self.point_sizes is not None:
+                for item in self.scatters:
+                    item.set_sizes(None)
+            self.point_sizes = None
+            return
+        self.point_sizes = sizes
+        indices = self._class_indices()
+        if any(len(item.data) != len(idx) for item, idx in zip(self.scatters, indices)):
+            self._shown_X = self._shown_y = None  # (not expected) resync the points first
+            self._update_scatters()
+        for item, idx in zip(self.scatters, indices):
+            item.set_sizes(sizes[idx])
+
+    def marker_size(self, i: int) -> float:
+        """The diameter (pixels) point i is drawn with."""
+        if self.point_sizes is not None and i < self.point_sizes.shape[0]:
+            return float(self.point_sizes[i])
+        return style.scaled(POINT_SIZE)
+
     def _update_selection(self) -> None:
         i = self.scene.selected
         if i is None or i >= self.scene.n_points:
             self.selection_item.setData(x=[], y=[])
+            self.unselect_button.setEnabled(False)
+            self._set_text(self.unselect_button, "Unselect")
             return
+        self.unselect_button.setEnabled(True)
+        self._set_text(self.unselect_button, f"Unselect point {i + 1}")
         x, y = (float(v) for v in self.scene.X[i])
-        self.selection_item.setData(
-            x=[x, x], y=[y, y], size=[POINT_SIZE + 22, POINT_SIZE + 16], symbol="o",
-            pen=[pg.mkPen("w", width=5), pg.mkPen(OUTLINE, width=3)], brush=[None, None])
+        size = self.marker_size(i)
+        sc = style.scaled
+        if self.ring_emphasised:  # its x is hovered in another view: a big, bright ring
+            sizes = [size + sc(34), size + sc(28), size + sc(16)]
+            pens = [pg.mkPen("w", width=sc(5)), pg.mkPen(HIGHLIGHT, width=sc(6)),
+                    pg.mkPen(OUTLINE, width=sc(3))]
+        else:
+            sizes = [size + sc(22), size + sc(16)]
+            pens = [pg.mkPen("w", width=sc(5)), pg.mkPen(OUTLINE, width=sc(3))]
+        self.selection_item.setData(x=[x] * len(sizes), y=[y] * len(sizes), size=sizes,
+                                    symbol="o", pen=pens, brush=[None] * len(sizes))
+
+    @staticmethod
+    def _set_text(label, text: str) -> None:
+        if label.text() != text:
+            label.setText(text)
 
     def _update_arrows(self) -> None:
         W = self.scene.W
@@ -620,8 +1079,36 @@ class DatasetView(QWidget):
         for arrow, (sx, sy) in zip(arrows, placed):
             arrow.label.setPos(sx * px, sy * py)
 
+    def pull_magnification(self) -> int:
+        return PULL_ZOOM if self.pull_zoom_check.isChecked() else 1
+
+    def _update_pulls(self) -> None:
+        """The selected point's pull -lr * dL_i/dw_j at the tip of each w_j (one point: cheap)."""
+        s = self.scene
+        grad = None
+        if s.selected is not None and s.selected < s.n_points:
+            try:
+                grad = s.point_gradient(s.selected)
+            except ValueError:
+                grad = None
+        if grad is None:
+            self.pull_steps = None
+            for pull in self.pull_arrows:
+                pull.hide()
+            return
+        steps = -s.lr * grad[0][:2, :]
+        self.pull_steps = steps
+        k = self.pull_magnification()
+        pixel = self._pixel_size()
+        W = s.W
+        for j, pull in enumerate(self.pull_arrows[: W.shape[1]]):
+            pull.set_pull(W[:2, j], k * steps[:, j], pixel)
+
     def _schedule_regions(self) -> None:
         self.region_timer.start()
+
+    def _boundary_rgba(self):
+        return BOUNDARY_RGBA_DARK if _dark() else BOUNDARY_RGBA
 
     def update_regions(self) -> None:
         """Recompute the decision-region image for the visible range (once per change)."""
@@ -632,11 +1119,19 @@ class DatasetView(QWidget):
         s = self.scene
         start = time.perf_counter()
         try:
+            alpha = REGION_ALPHA_DARK if _dark() and self.region_alpha == REGION_ALPHA \
+                else self.region_alpha
             img = engine.region_image(s.W, s.b, (x0, x1), (y0, y1), self.grid,
-                                      features=s.features, alpha=self.region_alpha,
-                                      boundary_rgba=BOUNDARY_RGBA)
+                                      palette=style.palette_array(), features=s.features,
+                                      alpha=alpha, boundary_rgba=self._boundary_rgba())
+            margins = None
+            if s.loss == "svm":
+                margins = margin_mask(s.W, s.b, (x0, x1), (y0, y1), self.grid,
+                                      features=s.features, margin=MARGIN, dash=MARGIN_DASH)
         except ValueError as exc:
             self.region_item.hide()
+            self.margin_item.hide()
+            self.margin_mask = None
             if str(exc) != self._region_error:
                 self._region_error = str(exc)
                 messages.message.emit(f"Decision regions not shown: {exc}")
@@ -644,9 +1139,97 @@ class DatasetView(QWidget):
         self._region_error = ""
         self.region_seconds = time.perf_counter() - start
         self.region_updates += 1
+        rect = QRectF(x0, y0, x1 - x0, y1 - y0)
         self.region_item.setImage(img, autoLevels=False)
-        self.region_item.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.region_item.setRect(rect)
         self.region_item.show()
+        self.margin_mask = margins
+        if margins is None:
+            self.margin_item.hide()
+            return
+        overlay = np.zeros(margins.shape + (4,), dtype=np.uint8)
+        overlay[margins] = _rgba(style.foreground(), MARGIN_ALPHA)
+        self.margin_item.setImage(overlay, autoLevels=False)
+        self.margin_item.setRect(rect)
+        self.margin_item.show()
+
+    # ------------------------------------------------------------ hover
+    def _update_hover(self) -> None:
+        """Pick under the mouse (throttled to ~60 Hz): cursor shape and the point read-out."""
+        self.hover_timer.stop()
+        pos = self._hover_pos
+        if pos is None or self._drag is not None:
+            self._show_hover(None)
+            return
+        x, y = pos
+        if self.pick_arrow(x, y) is not None:
+            self.view_box.setCursor(Qt.OpenHandCursor)
+            self._show_hover(None)
+            return
+        i = self.pick_point(x, y)
+        self.view_box.setCursor(Qt.CrossCursor if i is None else Qt.PointingHandCursor)
+        self._show_hover(i)
+
+    def _refresh_hover(self, repick: bool = False) -> None:
+        """Redraw the read-out after the scene changed (e.g. a training frame)."""
+        if repick:
+            if self.hover_index is not None:
+                self._update_hover()
+        elif self.hover_index is not None:
+            self._show_hover(self.hover_index)
+
+    def hover_text(self, i: int) -> str:
+        """The read-out of point i as HTML: x, class, scores, probabilities and loss."""
+        s = self.scene
+        fmt = style.format_number
+        x1, x2 = (float(v) for v in s.X[i])
+        label = int(s.y[i])
+        scores = s.point_scores()[i]
+        p = engine.softmax(scores)
+        L = float(s.point_losses()[i])
+        rows = []
+        for j, (sj, pj) in enumerate(zip(scores, p)):
+            c = style.class_color(j).name()
+            mark = "<b>" if j == label else ""
+            end = "</b>" if j == label else ""
+            rows.append(f"<tr><td><span style='color:{c}'>■</span> {mark}{j + 1}{end}</td>"
+                        f"<td align='right'>{mark}{fmt(float(sj))}{end}</td>"
+                        f"<td align='right'>{mark}{fmt(float(pj), 3)}{end}</td></tr>")
+        loss = "= −ln p<sub>y</sub> =" if s.loss == "softmax" else "(hinge) ="
+        return (f"<b>point {i + 1}</b> · class {label + 1}<br>"
+                f"x₁ = {fmt(x1)}, x₂ = {fmt(x2)}"
+                "<table cellspacing='0' cellpadding='2'>"
+                "<tr><td>class</td><td align='right'>s<sub>j</sub></td>"
+                "<td align='right'>p<sub>j</sub></td></tr>" + "".join(rows) + "</table>"
+                f"L<sub>i</sub> {loss} <b>{fmt(L)}</b>")
+
+    def _show_hover(self, i: int | None) -> None:
+        label = self.hover_label
+        if i is None or i >= self.scene.n_points:
+            self.hover_index = None
+            label.hide()
+            return
+        try:
+            html = self.hover_text(i)
+        except ValueError:
+            self.hover_index = None
+            label.hide()
+            return
+        self.hover_index = i
+        if html != getattr(label, "_html", None):
+            label.setHtml(html)
+            label._html = html
+        # Beside the point, on the side with room.
+        x, y = (float(v) for v in self.scene.X[i])
+        px, py = self._pixel_size()
+        (vx0, vx1), (vy0, vy1) = self.view_box.viewRange()
+        r = label.textItem.boundingRect()
+        gap = self.marker_size(i) / 2 + style.scaled(8)
+        right = x + (gap + r.width()) * px <= vx1
+        up = y + (gap + r.height()) * py <= vy1
+        label.setAnchor((0 if right else 1, 1 if up else 0))
+        label.setPos(x + (gap if right else -gap) * px, y + (gap if up else -gap) * py)
+        label.show()
 
     # ------------------------------------------------------------ mouse
     def _event_data_pos(self, ev, start: bool = False) -> tuple[float, float]:
@@ -696,6 +1279,7 @@ class DatasetView(QWidget):
             else:
                 return False
             self.plot.setFocus(Qt.MouseFocusReason)
+            self._show_hover(None)
         if self._drag is None:
             return False
         ev.accept()
@@ -715,18 +1299,19 @@ class DatasetView(QWidget):
         return True
 
     def _on_plot_hovered(self, ev) -> None:
+        """Mouse moves over the plot: remember where, and pick at most every 16 ms."""
         if ev.isExit():
+            self._hover_pos = None
+            self.hover_timer.stop()
+            self._show_hover(None)
             self.view_box.unsetCursor()
             return
+        p = self.view_box.mapToView(ev.pos())
+        self._hover_pos = (p.x(), p.y())
         if self._drag is not None:
             return
-        p = self.view_box.mapToView(ev.pos())
-        if self.pick_arrow(p.x(), p.y()) is not None:
-            self.view_box.setCursor(Qt.OpenHandCursor)
-        elif self.pick_point(p.x(), p.y()) is not None:
-            self.view_box.setCursor(Qt.PointingHandCursor)
-        else:
-            self.view_box.setCursor(Qt.CrossCursor)
+        if not self.hover_timer.isActive():
+            self.hover_timer.start()
 
     # ------------------------------------------------------------ keys
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name

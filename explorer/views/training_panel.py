@@ -1,8 +1,10 @@
-"""Training controls: Play/Pause, Step, Reset, the SGD hyper-parameters and a readout.
+"""Training controls: Play/Pause, Step, Reset, the SGD hyper-parameters, the loss,
+the feature maps and a readout.
 
 Every control calls a scene setter (or the trainer); the trainer reads the
 scene at each tick, so edits made while training take effect at the next
 frame. The controls sync themselves from the scene under ``QSignalBlocker``.
+Fonts and sizes follow ``style.appearance``.
 """
 
 from __future__ import annotations
@@ -25,9 +27,21 @@ from PySide6.QtWidgets import (
 
 from .. import engine, style
 from ..state import LR_RANGE, MOMENTUM_RANGE, REG_RANGE, STEPS_PER_FRAME_RANGE
-from .widgets import NumberEdit
+from .widgets import NumberEdit, messages
 
 LOSS_LABELS = {"softmax": "softmax (cross-entropy)", "svm": "multiclass SVM (hinge)"}
+LOSS_TIPS = {
+    "softmax": "Softmax cross-entropy L\u1d62 = \u2212ln p_y: never exactly 0, so every point keeps "
+               "pulling a little; \u2202L/\u2202s = p \u2212 onehot(y)",
+    "svm": "Multiclass SVM hinge L\u1d62 = \u03a3_{j\u2260y} max(0, s_j \u2212 s_y + 1): 0 once the "
+           "true score beats every other by the margin 1 (the dashed lines in the plot); "
+           "points beyond the margin stop pulling",
+}
+# Feature maps, in engine order: checkbox text, and what the column is.
+FEATURE_LABELS = {"x1^2": "x\u2081\u00b2", "x2^2": "x\u2082\u00b2", "x1*x2": "x\u2081x\u2082",
+                  "sin(x1)": "sin x\u2081", "sin(x2)": "sin x\u2082"}
+FEATURE_TIP = ("Adds a column to X and a row to W; the same linear softmax then draws curved "
+               "boundaries")
 LR_SLIDER_TICKS_PER_DECADE = 100
 MOMENTUM_SLIDER_STEPS = 99  # 0 .. 0.99 in steps of 0.01
 DEFAULT_BATCH = 32  # what unticking "full batch" proposes
@@ -70,9 +84,6 @@ class TrainingPanel(QWidget):
         self.reset_button = QPushButton(icons.standardIcon(QStyle.SP_BrowserReload), "Reset")
         self.reset_button.setToolTip("Pause, new random weights, step 0, clear the curves (R)")
         for button in (self.play_button, self.step_button, self.reset_button):
-            button.setIconSize(QSize(20, 20))
-            button.setFont(style.font(style.BASE_POINT_SIZE + 1, bold=True))
-            button.setMinimumHeight(38)
             # Keep the keyboard focus where it was, so Space/S/R stay the app's shortcuts.
             button.setFocusPolicy(Qt.TabFocus)
 
@@ -85,7 +96,6 @@ class TrainingPanel(QWidget):
                                              "data loss + L2 penalty"),
                            (self.accuracy_label, "Training accuracy: the share of points whose "
                                                  "highest score is their own class")):
-            label.setFont(style.font(style.BASE_POINT_SIZE, bold=True))
             label.setToolTip(tip)
             label.setTextInteractionFlags(Qt.TextSelectableByMouse)
 
@@ -137,15 +147,20 @@ class TrainingPanel(QWidget):
         self.loss_combo = QComboBox()
         self.loss_combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.loss_combo.setMinimumContentsLength(12)
-        for name in engine.LOSSES:
+        for k, name in enumerate(engine.LOSSES):
             self.loss_combo.addItem(LOSS_LABELS.get(name, name), name)
+            self.loss_combo.setItemData(k, LOSS_TIPS.get(name, name), Qt.ToolTipRole)
         self.loss_combo.setToolTip("The data loss SGD minimises: softmax cross-entropy "
                                    "\u2212ln p_y, or the multiclass SVM hinge "
-                                   "\u03a3_{j\u2260y} max(0, s_j \u2212 s_y + 1)")
-        for edit in (self.lr_edit, self.batch_edit, self.reg_edit, self.momentum_edit,
-                     self.spf_edit):
-            edit.setMinimumWidth(62)
-            edit.setMaximumWidth(100)
+                                   "\u03a3_{j\u2260y} max(0, s_j \u2212 s_y + 1). "
+                                   "Takes effect at the next step.")
+
+        # -- feature maps -------------------------------------------------------------
+        self.feature_checks: dict[str, QCheckBox] = {}
+        for name in engine.FEATURES:
+            check = QCheckBox(FEATURE_LABELS.get(name, name))
+            check.setToolTip(f"{FEATURE_LABELS.get(name, name)}: {FEATURE_TIP}")
+            self.feature_checks[name] = check
 
         # -- layout ------------------------------------------------------------------
         buttons = QHBoxLayout()
@@ -178,6 +193,16 @@ class TrainingPanel(QWidget):
         grid.addWidget(self.spf_edit, 3, 3)
         grid.addWidget(self._label("loss", self.loss_combo), 4, 0)
         grid.addWidget(self.loss_combo, 4, 1, 1, 3)
+        features = QGridLayout()
+        features.setHorizontalSpacing(10)
+        features.setVerticalSpacing(2)
+        for k, check in enumerate(self.feature_checks.values()):
+            features.addWidget(check, k // 3, k % 3)
+        features.setColumnStretch(3, 1)
+        self.features_label = QLabel("features")
+        self.features_label.setToolTip(FEATURE_TIP)
+        grid.addWidget(self.features_label, 5, 0, Qt.AlignTop)
+        grid.addLayout(features, 5, 1, 1, 3)
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
 
@@ -202,11 +227,17 @@ class TrainingPanel(QWidget):
         self.momentum_edit.value_edited.connect(self._on_momentum_edited)
         self.spf_edit.value_edited.connect(self._on_spf_edited)
         self.loss_combo.currentIndexChanged.connect(self._on_loss_chosen)
+        for check in self.feature_checks.values():
+            check.toggled.connect(self._on_feature_toggled)
         self.trainer.running_changed.connect(self._on_running_changed)
         self.scene.hyper_changed.connect(self._on_hyper_changed)
         self.scene.weights_changed.connect(self._on_readout_changed)
         self.scene.dataset_changed.connect(self._on_dataset_changed)
+        self.scene.features_changed.connect(self._on_features_changed)
+        style.appearance.changed.connect(self._on_appearance_changed)
 
+        self._apply_style()
+        self._on_features_changed()
         self._on_hyper_changed()
         self._on_running_changed(self.trainer.running)
         self._on_readout_changed()
@@ -281,6 +312,38 @@ class TrainingPanel(QWidget):
 
     def _on_loss_chosen(self, index: int) -> None:
         self._set(None, self.scene.set_loss, self.loss_combo.itemData(index))
+
+    def _on_feature_toggled(self, _checked: bool) -> None:
+        names = [name for name, check in self.feature_checks.items() if check.isChecked()]
+        try:
+            self.scene.set_features(names)
+        except ValueError as exc:  # e.g. a feature overflows at the points
+            messages.message.emit(str(exc))
+        self._on_features_changed()  # shows what the scene has (also after a refusal)
+
+    def _on_features_changed(self) -> None:
+        chosen = set(self.scene.features)
+        for name, check in self.feature_checks.items():
+            with QSignalBlocker(check):
+                check.setChecked(name in chosen)
+
+    # -- appearance ----------------------------------------------------------------------------
+    def _on_appearance_changed(self) -> None:
+        self._apply_style()
+
+    def _apply_style(self) -> None:
+        """Fonts and sizes set explicitly (plain widgets follow the application font)."""
+        icon = round(style.scaled(20))
+        for button in (self.play_button, self.step_button, self.reset_button):
+            button.setIconSize(QSize(icon, icon))
+            button.setFont(style.font(style.BASE_POINT_SIZE + 1, bold=True))
+            button.setMinimumHeight(round(style.scaled(38)))
+        for label in (self.step_label, self.loss_label, self.accuracy_label):
+            label.setFont(style.font(style.BASE_POINT_SIZE, bold=True))
+        for edit in (self.lr_edit, self.batch_edit, self.reg_edit, self.momentum_edit,
+                     self.spf_edit):
+            edit.setMinimumWidth(round(style.scaled(62)))
+            edit.setMaximumWidth(round(style.scaled(100)))
 
     # -- slots: scene ------------------------------------------------------------------------
     def _on_hyper_changed(self) -> None:

@@ -300,3 +300,15 @@ def test_command_line_opens_a_scene_and_rejects_bad_ones(tmp_path, window):
         _, err = proc.communicate(timeout=10)
     assert running, err
     assert time.monotonic() - t0 < 30
+
+
+def test_cancelling_a_gif_writes_nothing(tmp_path):
+    from explorer import export
+
+    image = QImage(40, 30, QImage.Format_RGB32)
+    image.fill(0xFFFFFF)
+    steps = iter(range(100))
+    path = tmp_path / "cancelled.gif"
+    n = export.record_gif(path, 20, lambda: f"step {next(steps)}", lambda: image,
+                          progress=lambda k, total: k < 5)
+    assert n == 0 and not path.exists()

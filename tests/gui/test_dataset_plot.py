@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor
 
 from explorer import engine, style
 from explorer.state import PRESETS
@@ -330,3 +331,297 @@ def test_overflowing_regions_are_reported_not_raised(view, qtbot, scene):
     scene.set_weights(np.eye(3, 3), np.zeros(3))
     qtbot.waitUntil(view.region_item.isVisible, timeout=2000)
     wait_regions(qtbot, view)
+
+
+# ------------------------------------------------------- intuition tools
+@pytest.fixture
+def appearance():
+    """The global appearance, restored to scale 1, light theme, Okabe-Ito afterwards."""
+    a = style.appearance
+    yield a
+    a.set_scale(1.0)
+    a.set_theme("light")
+    a.set_palette("okabe-ito")
+
+
+def softmax_by_hand(s):
+    e = np.exp(s - np.max(s))
+    return e / e.sum()
+
+
+def expected_pulls(scene, i):
+    """-lr * outer(x_i, p - onehot(y_i))[:2]: the SGD step point i alone takes, (2, C)."""
+    x = scene.X[i]
+    s = x @ scene.W[:2] + scene.b
+    onehot = np.eye(scene.n_classes)[scene.y[i]]
+    if scene.loss == "softmax":
+        g = softmax_by_hand(s) - onehot
+    else:  # hinge subgradient: +1 for each violated margin, minus their count for y
+        m = s - s[scene.y[i]] + 1.0
+        m[scene.y[i]] = 0.0
+        g = (m > 0).astype(float)
+        g[scene.y[i]] = -g.sum()
+    return -scene.lr * np.outer(x, g)
+
+
+def check_pulls(view, scene, i, magnification=1):
+    expected = expected_pulls(scene, i)
+    np.testing.assert_allclose(view.pull_steps, expected, rtol=1e-12, atol=1e-15)
+    px, py = pixel_size(view)
+    for j, pull in enumerate(view.pull_arrows):
+        tip = scene.W[:2, j]
+        delta = magnification * expected[:, j]
+        assert pull.start == pytest.approx(tuple(tip))
+        assert pull.delta == pytest.approx(tuple(delta), rel=1e-12, abs=1e-15)
+        long_enough = np.hypot(delta[0] / px, delta[1] / py) >= 3
+        assert pull.shown == ("arrow" if long_enough else "dot")
+        if long_enough:
+            assert pull.head.isVisible() and pull.shaft.isVisible() and not pull.dot.isVisible()
+            head = pull.head.pos()
+            assert (head.x(), head.y()) == pytest.approx(tuple(tip + delta))
+            xs, ys = pull.shaft.getData()
+            assert (xs[0], ys[0]) == pytest.approx(tuple(tip))
+        else:
+            assert pull.dot.isVisible() and not pull.head.isVisible()
+            assert tuple(np.column_stack(pull.dot.getData())[0]) == pytest.approx(tuple(tip))
+
+
+def test_pull_arrows_are_the_selected_points_own_sgd_step(view, qtbot, scene):
+    scene.set_lr(1.0)  # long enough to draw as arrows
+    i = isolated_point(view)
+    assert all(p.shown is None for p in view.pull_arrows)
+    qtbot.mouseClick(view.plot.viewport(), Qt.LeftButton, pos=pixel(view, *scene.X[i]))
+    assert scene.selected == i
+    check_pulls(view, scene, i)
+    assert all(p.shown == "arrow" for p in view.pull_arrows)
+
+    # They follow the point as it is dragged (live, during the drag) ...
+    start = pixel(view, *scene.X[i])
+    drag(qtbot, view.plot.viewport(), start, start + QPoint(70, 50))
+    assert scene.selected == i
+    check_pulls(view, scene, i)
+    # ... W, the learning rate and the loss
+    scene.set_class_vector(1, (2.0, -1.5))
+    check_pulls(view, scene, i)
+    scene.set_lr(0.3)
+    check_pulls(view, scene, i)
+    scene.set_loss("svm")
+    check_pulls(view, scene, i)
+
+    # "×10" draws them ten times longer
+    qtbot.mouseClick(view.pull_zoom_check, Qt.LeftButton)
+    assert view.pull_zoom_check.isChecked()
+    check_pulls(view, scene, i, magnification=10)
+
+    # Unselect hides them
+    assert view.unselect_button.isEnabled() and str(i + 1) in view.unselect_button.text()
+    qtbot.mouseClick(view.unselect_button, Qt.LeftButton)
+    assert scene.selected is None
+    assert view.pull_steps is None
+    assert all(p.shown is None and not p.head.isVisible() and not p.dot.isVisible()
+               for p in view.pull_arrows)
+    assert len(view.selection_item.getData()[0]) == 0
+    assert not view.unselect_button.isEnabled()
+
+
+def test_a_tiny_pull_is_a_dot_at_the_arrow_tip(view, qtbot, scene):
+    scene.set_lr(1e-4)
+    i = isolated_point(view)
+    scene.select(i)
+    check_pulls(view, scene, i)
+    assert all(p.shown == "dot" for p in view.pull_arrows)
+    view.pull_zoom_check.setChecked(True)
+    check_pulls(view, scene, i, magnification=10)
+
+
+def test_markers_grow_with_their_loss(view, qtbot, scene):
+    assert view.size_by_loss_check.isChecked()
+    # L_i = -ln p_{y_i}, by hand
+    S = scene.X @ scene.W + scene.b
+    L = np.array([-np.log(softmax_by_hand(s)[y]) for s, y in zip(S, scene.y)])
+    base = view.scatters[0].opts["size"]
+    assert base == 13
+    shown_sizes, shown_losses, shown_widths = [], [], []
+    for j, item in enumerate(view.scatters):
+        members = scene.y == j
+        sizes = item.data["size"]
+        assert len(sizes) == np.count_nonzero(members)
+        shown_sizes.append(sizes)
+        shown_losses.append(L[members])
+        shown_widths.append(item.data["sourceRect"]["w"])
+    sizes, losses = np.concatenate(shown_sizes), np.concatenate(shown_losses)
+    widths = np.concatenate(shown_widths)
+    assert losses.max() > 2 and losses.min() < 0.5  # the scene mixes good and bad points
+    order = np.argsort(losses, kind="stable")
+    assert np.all(np.diff(sizes[order]) >= 0)  # bigger loss, never a smaller marker
+    assert sizes[order[-1]] > sizes[order[0]]
+    np.testing.assert_allclose(sizes, np.rint(base * (1 + np.minimum(losses, 5) / 5)))
+    # what is drawn: the pre-rendered symbol grows with the size
+    assert np.all(np.diff(widths[order]) >= 0) and widths[order[-1]] > widths[order[0]]
+
+    # a training step shrinks markers as their loss falls; unticking restores one size
+    scene.set_lr(1.0)
+    _, dW, db = engine.loss_and_gradients(scene.W, scene.b, scene.Z, scene.y)
+    scene.set_weights(scene.W - dW, scene.b - db)
+    losses_now = scene.point_losses()
+    for j, item in enumerate(view.scatters):
+        np.testing.assert_allclose(
+            item.data["size"], np.rint(base * (1 + np.minimum(losses_now[scene.y == j], 5) / 5)))
+    qtbot.mouseClick(view.size_by_loss_check, Qt.LeftButton)
+    assert not view.size_by_loss_check.isChecked()
+    for item in view.scatters:
+        assert np.all(item.data["size"] == -1)
+        assert len(set(item.data["sourceRect"]["w"].tolist())) == 1
+
+
+def test_many_points_keep_one_marker_size(view, qtbot, scene):
+    from explorer.views.dataset_plot import SIZE_BY_LOSS_MAX_POINTS
+    scene.load_preset("blobs", n=SIZE_BY_LOSS_MAX_POINTS + 1, seed=2)
+    assert not view.size_by_loss_check.isEnabled()
+    assert view.point_sizes is None
+    assert all(np.all(item.data["size"] == -1) for item in view.scatters)
+    scene.load_preset("blobs", n=300, seed=2)
+    assert view.size_by_loss_check.isEnabled() and view.point_sizes is not None
+
+
+def test_hovering_a_point_shows_its_values(view, qtbot, scene):
+    i = isolated_point(view)
+    fmt = style.format_number
+    vp = view.plot.viewport()
+    qtbot.mouseMove(vp, pixel(view, *scene.X[i]) + QPoint(2, 1))
+    qtbot.waitUntil(view.hover_label.isVisible, timeout=2000)
+    assert view.hover_index == i
+    text = view.hover_label.toPlainText()
+    s = scene.X[i] @ scene.W + scene.b
+    p = softmax_by_hand(s)
+    L = -np.log(p[scene.y[i]])
+    assert f"point {i + 1}" in text and f"class {scene.y[i] + 1}" in text
+    assert f"x₁ = {fmt(scene.X[i, 0])}" in text and f"x₂ = {fmt(scene.X[i, 1])}" in text
+    for j in range(scene.n_classes):
+        assert fmt(s[j]) in text and fmt(p[j], 3) in text
+    assert fmt(L) in text
+    # The read-out follows training while the mouse rests on the point.
+    scene.set_class_vector(0, (1.0, 1.0))
+    s = scene.X[i] @ scene.W + scene.b
+    assert fmt(s[0]) in view.hover_label.toPlainText()
+    # Nothing over empty space.
+    qtbot.mouseMove(vp, pixel(view, 4.3, -4.1))
+    qtbot.waitUntil(lambda: not view.hover_label.isVisible(), timeout=2000)
+    assert view.hover_index is None
+
+
+def test_hover_picking_is_throttled(view, qtbot, scene, monkeypatch):
+    calls = []
+    original = view._update_hover
+    monkeypatch.setattr(view, "_update_hover", lambda: (calls.append(1), original()))
+    view.hover_timer.timeout.disconnect()
+    view.hover_timer.timeout.connect(view._update_hover)
+    vp = view.plot.viewport()
+    i = isolated_point(view)
+    target = pixel(view, *scene.X[i])
+    for k in range(30, 0, -1):  # a quick sweep onto the point, faster than the timer
+        qtbot.mouseMove(vp, target + QPoint(k, 0))
+    assert view.hover_timer.interval() <= 17
+    qtbot.wait(40)  # (pyqtgraph itself also drops moves closer than its rate limit)
+    qtbot.mouseMove(vp, target)
+    qtbot.waitUntil(view.hover_label.isVisible, timeout=2000)
+    assert view.hover_index == i
+    assert len(calls) <= 3
+
+
+def test_svm_margins_are_dashed_lines_at_a_gap_of_one(view, qtbot, scene):
+    assert not view.margin_item.isVisible() and view.margin_mask is None
+    scene.set_loss("svm")
+    wait_regions(qtbot, view)
+    assert view.margin_item.isVisible() and view.margin_label.isVisible()
+    (x0, x1), (y0, y1) = view.plot.plotItem.vb.viewRange()
+    G = view.grid
+    # independent: top score minus runner-up at every pixel centre, crossings of 1, dashes
+    xs = x0 + (np.arange(G) + 0.5) * (x1 - x0) / G
+    ys = y0 + (np.arange(G) + 0.5) * (y1 - y0) / G
+    S = np.sort(np.einsum("rcd,dj->rcj", np.stack(np.meshgrid(xs, ys), axis=-1), scene.W)
+                + scene.b, axis=-1)
+    above = (S[..., -1] - S[..., -2]) >= 1.0
+    from explorer.views.dataset_plot import MARGIN_DASH
+    on = (np.arange(G) // MARGIN_DASH) % 2 == 0
+    expected = np.zeros((G, G), dtype=bool)
+    expected[:, :-1] |= (above[:, :-1] != above[:, 1:]) & on[:, None]
+    expected[:-1, :] |= (above[:-1, :] != above[1:, :]) & on[None, :]
+    assert expected.sum() > 100
+    np.testing.assert_array_equal(view.margin_mask, expected)
+    img = view.margin_item.image
+    np.testing.assert_array_equal(img[..., 3] > 0, expected)
+    r = view.margin_item.mapRectToParent(view.margin_item.boundingRect())
+    assert np.allclose([r.left(), r.right(), r.top(), r.bottom()], [x0, x1, y0, y1])
+    # back to softmax: no margins
+    scene.set_loss("softmax")
+    wait_regions(qtbot, view)
+    assert not view.margin_item.isVisible() and not view.margin_label.isVisible()
+
+
+def test_highlights_emphasise_the_ring_and_arrows(view, qtbot, scene):
+    i = isolated_point(view)
+    scene.select(i)
+    rings = len(view.selection_item.getData()[0])
+    scene.set_highlight(("x", 0))
+    assert view.ring_emphasised
+    assert len(view.selection_item.getData()[0]) > rings
+    assert max(view.selection_item.data["size"]) > view.marker_size(i) + 22
+    width = view.arrows[1].shaft.opts["shadowPen"].widthF()
+    scene.set_highlight(("W", 1, 1))
+    assert not view.ring_emphasised and len(view.selection_item.getData()[0]) == rings
+    assert view.emphasised_arrow == 1
+    assert [a.emphasised for a in view.arrows] == [False, True, False]
+    assert view.arrows[1].shaft.opts["shadowPen"].widthF() > width
+    scene.set_highlight(("point_dW", 0, 2))
+    assert view.emphasised_arrow == 2 and view.pull_arrows[2].emphasised
+    assert [a.emphasised for a in view.arrows] == [False, False, True]
+    scene.set_features(("x1^2",))
+    scene.set_highlight(("W", 2, 0))  # a feature row has no arrow
+    assert view.emphasised_arrow is None and not any(a.emphasised for a in view.arrows)
+    scene.set_highlight(None)
+    assert not view.ring_emphasised and view.emphasised_arrow is None
+    assert view.arrows[1].shaft.opts["shadowPen"].widthF() == width
+
+
+def test_appearance_scale_theme_and_palette_apply(view, qtbot, scene, appearance):
+    view.size_by_loss_check.setChecked(False)
+    view.plot.plotItem.vb.setRange(xRange=(-1, 3), yRange=(-2, 2), padding=0)
+    wait_regions(qtbot, view)
+    (cx0, cx1), (cy0, cy1) = view.plot.plotItem.vb.viewRange()
+    centre = ((cx0 + cx1) / 2, (cy0 + cy1) / 2)
+    data = [scatter_points(view, j) for j in range(3)]
+    width = view.scatters[0].data["sourceRect"]["w"][0]
+    pen = view.arrows[0].shaft.opts["pen"].widthF()
+
+    appearance.set_scale(1.5)
+    assert view.scatters[0].opts["size"] == pytest.approx(13 * 1.5)
+    assert view.scatters[0].data["sourceRect"]["w"][0] > width
+    assert view.arrows[0].shaft.opts["pen"].widthF() == pytest.approx(1.5 * pen)
+    assert view.arrows[0].label.textItem.font().pointSize() == style.point_size(style.TITLE_POINT_SIZE)
+    assert view.plot.plotItem.getAxis("bottom").style["tickFont"].pointSize() == \
+        style.point_size(style.PLOT_POINT_SIZE)
+
+    appearance.set_theme("dark")
+    assert view.plot.backgroundBrush().color() == style.background()
+    assert style.background().lightness() < 60
+    assert view.plot.plotItem.getAxis("bottom").pen().color() == style.foreground()
+
+    appearance.set_palette("high-contrast")
+    wait_regions(qtbot, view)
+    pal = style.PALETTES["high-contrast"]
+    for j in range(3):
+        assert view.scatters[j].opts["brush"].color() == QColor(*(int(v) for v in pal[j]))
+        assert view.arrows[j].head.opts["brush"].color() == QColor(*(int(v) for v in pal[j]))
+    # the region colour under class-1-won pixels is the new palette's
+    img = view.region_item.image
+    colours = {tuple(c) for c in img[::25, ::25, :3].reshape(-1, 3)}
+    assert colours & {tuple(int(v) for v in pal[j]) for j in range(3)}
+    assert not colours & {tuple(int(v) for v in engine.DEFAULT_PALETTE[j]) for j in range(3)}
+
+    # nothing lost: the points, and the place the view looks at
+    for j in range(3):
+        np.testing.assert_array_equal(scatter_points(view, j), data[j])
+    (x0, x1), (y0, y1) = view.plot.plotItem.vb.viewRange()
+    assert ((x0 + x1) / 2, (y0 + y1) / 2) == pytest.approx(centre, abs=0.05)
+    assert x0 <= -1 + 0.05 and x1 >= 3 - 0.05 and y0 <= -2 + 0.05 and y1 >= 2 - 0.05

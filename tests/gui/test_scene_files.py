@@ -122,3 +122,18 @@ def test_bad_csv_rows_are_named(scene, tmp_path, text, message):
     with pytest.raises(scene_io.SceneFileError, match=message):
         scene.import_csv(path)
     assert_same(before, fields_of(scene))
+
+
+def test_files_beyond_the_size_limit_are_refused_before_reading(scene, tmp_path, monkeypatch):
+    path = tmp_path / "huge.json"
+    scene.save_file(path)
+    monkeypatch.setattr(scene_io, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(scene_io.SceneFileError, match="too large"):
+        scene.load_file(path)
+
+
+def test_too_many_points_are_refused(scene, monkeypatch):
+    doc = scene_io.scene_to_dict(scene.data)
+    monkeypatch.setattr(scene_io, "MAX_POINTS", 10)
+    with pytest.raises(ValueError, match="too many points"):
+        scene_io.parse_scene(json.dumps(doc))

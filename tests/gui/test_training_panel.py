@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
-from explorer import engine
+from explorer import engine, style
 from explorer.views.training_panel import TrainingPanel, lr_to_slider, slider_to_lr
 
 # A rejected input pops up a tooltip bubble; the offscreen platform cannot raise() it.
@@ -253,3 +254,103 @@ def test_every_control_has_a_tooltip(panel):
     assert "Space" in panel.play_button.toolTip()
     assert "S" in panel.step_button.toolTip() and "\u2192" in panel.step_button.toolTip()
     assert "(R)" in panel.reset_button.toolTip()
+
+
+# ------------------------------------------------------------ feature maps
+@pytest.fixture
+def appearance(qapp):
+    """The global appearance (and the application font), restored afterwards."""
+    a = style.appearance
+    font = QApplication.font()
+    yield a
+    a.set_scale(1.0)
+    a.set_theme("light")
+    a.set_palette("okabe-ito")
+    QApplication.setFont(font)
+
+
+def test_feature_checkboxes_set_the_scene_features(panel, scene, qtbot):
+    assert list(panel.feature_checks) == list(engine.FEATURES)
+    assert scene.W.shape == (2, 3)
+    W = scene.W.copy()
+    with qtbot.waitSignal(scene.features_changed):
+        click(qtbot, panel.feature_checks["x1^2"])
+    click(qtbot, panel.feature_checks["x2^2"])
+    assert scene.features == ("x1^2", "x2^2")
+    assert scene.feature_names == ("x1", "x2", "x1^2", "x2^2")
+    assert scene.W.shape == (4, 3)
+    np.testing.assert_array_equal(scene.W[:2], W)
+    np.testing.assert_array_equal(scene.W[2:], 0.0)  # new rows start at zero
+    np.testing.assert_array_equal(scene.Z[:, 2], scene.X[:, 0] ** 2)
+    click(qtbot, panel.feature_checks["x1^2"])
+    assert scene.features == ("x2^2",) and scene.W.shape == (3, 3)
+    # the boxes follow the scene (and undo), without echoing back
+    with qtbot.assertNotEmitted(scene.hyper_changed):
+        scene.set_features(("x1*x2", "sin(x2)"))
+    assert [n for n, c in panel.feature_checks.items() if c.isChecked()] == ["x1*x2", "sin(x2)"]
+    scene.undo()
+    assert [n for n, c in panel.feature_checks.items() if c.isChecked()] == ["x2^2"]
+    for name, check in panel.feature_checks.items():
+        assert "adds a column to x and a row to w" in check.toolTip().lower()
+
+
+def accuracy_after(panel, scene, trainer, qtbot, features, ticks=40):
+    for name in features:
+        click(qtbot, panel.feature_checks[name])
+    type_into(qtbot, panel.lr_edit, "0.2")
+    type_into(qtbot, panel.spf_edit, "10")
+    for _ in range(ticks):
+        trainer.tick()
+        if scene.accuracy() > 0.95:
+            break
+    return scene.accuracy()
+
+
+def test_squared_features_separate_concentric_circles(panel, scene, trainer, qtbot):
+    scene.load_preset("circles", 300, seed=0)
+    assert scene.n_classes == 3
+    acc = accuracy_after(panel, scene, trainer, qtbot, ["x1^2", "x2^2"])
+    assert acc > 0.95
+    assert scene.step <= 400
+    assert panel.accuracy_label.text() == f"accuracy {100 * acc:.1f}%"
+    # the same run without the features stays far from it: a line cannot cut rings
+    trainer.reset()
+    for name in ("x1^2", "x2^2"):
+        click(qtbot, panel.feature_checks[name])
+    assert scene.features == ()
+    for _ in range(40):
+        trainer.tick()
+    assert scene.accuracy() < 0.8
+
+
+def test_loss_choice_has_a_tooltip_per_loss(panel, scene, qtbot):
+    for k in range(panel.loss_combo.count()):
+        name = panel.loss_combo.itemData(k)
+        assert name in engine.LOSSES
+        assert panel.loss_combo.itemData(k, Qt.ToolTipRole)
+    assert "margin" in panel.loss_combo.itemData(panel.loss_combo.findData("svm"), Qt.ToolTipRole)
+    panel.loss_combo.setCurrentIndex(panel.loss_combo.findData("svm"))
+    assert scene.loss == "svm"
+    assert panel.loss_label.text() == f"loss {scene.loss_terms().total:.4f}"
+    terms = engine.loss_terms(scene.W, scene.b, scene.Z, scene.y, reg=scene.reg, loss="svm")
+    assert scene.loss_terms().total == pytest.approx(terms.total)
+
+
+def test_appearance_scales_the_panel(panel, qtbot, appearance):
+    size = panel.play_button.font().pointSize()
+    icon = panel.play_button.iconSize().width()
+    appearance.set_scale(1.5)
+    assert panel.play_button.font().pointSize() == style.point_size(style.BASE_POINT_SIZE + 1)
+    assert panel.play_button.font().pointSize() > size
+    assert panel.step_label.font().pointSize() == style.point_size(style.BASE_POINT_SIZE)
+    assert panel.play_button.iconSize().width() > icon
+    assert panel.play_button.minimumHeight() == round(38 * 1.5)
+    # Widgets without a font of their own follow the application font, which the main
+    # window sets from the scale.
+    f = QApplication.font()
+    f.setPointSize(style.point_size())
+    QApplication.setFont(f)
+    qtbot.wait(1)
+    for widget in (panel.features_label, panel.full_batch_check, panel.feature_checks["x1^2"]):
+        assert widget.font().pointSize() == style.point_size()
+    assert panel.play_button.font().pointSize() == style.point_size(style.BASE_POINT_SIZE + 1)
