@@ -21,8 +21,14 @@ from .state import Scene
 from .training import Trainer
 from .views.curves import CurvesView
 from .views.dataset_plot import DatasetView
+from .views.derivation import DerivationView
+from .views.gradient_check import GradientCheckView
 from .views.jacobian import JacobianView
+from .views.loss_shape import LossShapeView
+from .views.point_gradient import PointGradientView
+from .views.point_table import PointTableView
 from .views.score_lab import ScoreLab
+from .views.timeline import TimelineView
 from .views.training_panel import TrainingPanel
 from .views.weights import WeightsView
 from .views.widgets import messages
@@ -113,6 +119,12 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel(self.scene, self.trainer)
         self.weights_view = WeightsView(self.scene)
         self.curves_view = CurvesView(self.scene)
+        self.point_gradient_view = PointGradientView(self.scene)
+        self.derivation_view = DerivationView(self.scene)
+        self.gradient_check_view = GradientCheckView(self.scene)
+        self.loss_shape_view = LossShapeView(self.scene)
+        self.point_table_view = PointTableView(self.scene)
+        self.timeline_view = TimelineView(self.scene, self.trainer)
 
         self.restore_bar = RestoreBar()
         central = QWidget()
@@ -129,6 +141,12 @@ class MainWindow(QMainWindow):
         self._add_dock("training", "Training", self.training_panel)
         self._add_dock("weights", "Weights W and bias b", self.weights_view)
         self._add_dock("curves", "Training curves", self.curves_view)
+        self._add_dock("loss_shape", "Loss shape", self.loss_shape_view)
+        self._add_dock("derivation", "Derivation", self.derivation_view)
+        self._add_dock("point_gradient", "Point gradient", self.point_gradient_view)
+        self._add_dock("gradient_check", "Gradient check", self.gradient_check_view)
+        self._add_dock("timeline", "Timeline", self.timeline_view)
+        self._add_dock("point_table", "Points table", self.point_table_view)
 
         self.summary_label = QLabel()
         self.summary_label.setToolTip("Full-batch loss and training accuracy of the current W and b")

@@ -35,6 +35,7 @@ class Trainer(QObject):
         self._sgd: engine.SGD | None = None
         self._run_before: SceneData | None = None
         self._run_steps = 0
+        self._last_step = scene.step
         self.last_tick_seconds = 0.0
         self.scene.edit_started.connect(self._on_edit_started)
 
@@ -50,7 +51,9 @@ class Trainer(QObject):
             self._sgd = engine.SGD(d.W, d.b, rng=self._rng)
         sgd = self._sgd
         if sgd.W is not d.W or sgd.b is not d.b:
-            sgd.set_parameters(d.W, d.b)  # edited since the last step (momentum kept)
+            sgd.set_parameters(d.W, d.b)  # edited since the last step: momentum kept,
+            if d.step != self._last_step:  # unless it jumped in time (timeline, undo)
+                sgd.reset_momentum()
         sgd.lr, sgd.momentum, sgd.reg, sgd.loss = d.lr, d.momentum, d.reg, d.loss
         if sgd.batch_size != d.batch_size:
             sgd.batch_size = d.batch_size
@@ -151,6 +154,7 @@ class Trainer(QObject):
             )
             return False
         self._run_steps += steps
+        self._last_step = self.scene.step
         self.last_tick_seconds = time.perf_counter() - t0
         return True
 

@@ -292,3 +292,25 @@ def test_point_losses_and_gradient(scene):
     scene.set_loss("svm")
     np.testing.assert_array_equal(scene.point_losses(),
                                   engine.per_sample_hinge(scene.point_scores(), scene.y))
+
+
+def test_a_jump_in_the_timeline_clears_the_momentum(scene, trainer):
+    scene.set_momentum(0.9)
+    for _ in range(4):
+        trainer.step()
+    scene.go_to_step(2)
+    W2, b2 = scene.W.copy(), scene.b.copy()
+    trainer.step()
+    total, dW, db = engine.loss_and_gradients(W2, b2, scene.Z, scene.y, reg=scene.reg)
+    np.testing.assert_array_equal(scene.W, W2 - scene.lr * dW)  # no velocity carried over
+
+
+def test_an_edit_in_place_keeps_the_momentum(scene, trainer):
+    scene.set_momentum(0.9)
+    trainer.step()
+    scene.set_bias(0, 0.5)
+    W1, b1 = scene.W.copy(), scene.b.copy()
+    trainer.step()
+    _, dW, _ = engine.loss_and_gradients(W1, b1, scene.Z, scene.y, reg=scene.reg)
+    v1 = scene.timeline.at(1)[0] - scene.timeline.at(0)[0]  # the velocity after step 1
+    np.testing.assert_allclose(scene.W, W1 + 0.9 * v1 - scene.lr * dW, rtol=1e-12, atol=1e-15)
