@@ -3,15 +3,17 @@
 Each layout names the dock groups of the left and right columns, top to
 bottom; docks in one group share the space as tabs. Docks a layout does not
 name are hidden (View menu brings them back). ``central`` says whether the
-dataset plot is shown.
+dataset plot is shown; ``*_heights`` are the groups' relative heights.
 """
 
 LAYOUTS = {
     "Everything": {
         "central": True,
         "left": [["score_lab"], ["jacobian", "loss_shape", "derivation"]],
+        "left_heights": [66, 34],
         "right": [["training"], ["weights", "point_gradient", "gradient_check"],
                   ["curves", "timeline", "point_table"]],
+        "right_heights": [34, 30, 36],
     },
     "Scores only": {
         "central": False,
@@ -22,10 +24,12 @@ LAYOUTS = {
         "central": True,
         "left": [],
         "right": [["training"], ["curves"], ["weights"]],
+        "right_heights": [30, 40, 30],
     },
     "Point inspector": {
         "central": True,
         "left": [["score_lab"], ["derivation"]],
+        "left_heights": [60, 40],
         "right": [["point_gradient"], ["weights", "gradient_check"], ["timeline", "point_table"]],
     },
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication, QDialog, QDockWidget, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog,
@@ -428,13 +428,28 @@ class MainWindow(QMainWindow):
                     dock.show()
                 first.raise_()
         self.dataset_view.setVisible(spec["central"])
+        self._size_docks()
+        if name in getattr(self, "layout_actions", {}):
+            self.layout_actions[name].setChecked(True)
+
+    def _size_docks(self) -> None:
+        """Give the layout's columns and groups their widths and relative heights."""
+        spec = LAYOUTS[self.layout_name]
         left = [self.docks[g[0]] for g in spec["left"] if g and g[0] in self.docks]
         right = [self.docks[g[0]] for g in spec["right"] if g and g[0] in self.docks]
         width = 460 if spec["central"] else 700
         if left or right:
             self.resizeDocks(left + right, [width] * (len(left) + len(right)), Qt.Horizontal)
-        if name in getattr(self, "layout_actions", {}):
-            self.layout_actions[name].setChecked(True)
+        for docks, side in ((left, "left"), (right, "right")):
+            heights = spec.get(f"{side}_heights")
+            if heights and len(heights) == len(docks):
+                self.resizeDocks(docks, [10 * h for h in heights], Qt.Vertical)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().showEvent(event)
+        if not getattr(self, "_sized_once", False):
+            self._sized_once = True
+            QTimer.singleShot(0, self._size_docks)  # once the window has its real size
 
     def zoom(self, factor: float) -> None:
         style.appearance.set_scale(round(style.appearance.scale * factor, 3))

@@ -94,7 +94,7 @@ class GradientMap(QWidget):
         self.view.setMenuEnabled(False)
         self.view.invertY(True)  # row 0 at the top, like a matrix
         self.view.enableAutoRange(enable=False)
-        self.plot.setMinimumHeight(120)
+        self.plot.setMinimumHeight(90)
         self.plot.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
 
         self.image = pg.ImageItem(axisOrder="row-major")
