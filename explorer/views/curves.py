@@ -1,7 +1,8 @@
 """Training curves: data loss, L2 penalty and total loss, and accuracy, against SGD step.
 
 The plot items are created once; ``history_changed`` (a new point, a cleared
-or truncated history) hands the scene's history columns to ``setData``.
+or truncated history) hands the scene's history columns to ``setData``, and
+``style.appearance.changed`` re-applies fonts, line widths and theme colours.
 """
 
 from __future__ import annotations
@@ -9,17 +10,45 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .. import style
 
 # Colour AND dash pattern tell the three loss curves apart (also in grey print).
-DATA_PEN = pg.mkPen("#0072B2", width=style.LINE_WIDTH, style=Qt.DashLine)
-REG_PEN = pg.mkPen("#CC79A7", width=style.LINE_WIDTH, style=Qt.DotLine)
-TOTAL_PEN = pg.mkPen("#000000", width=style.LINE_WIDTH)
-ACC_PEN = pg.mkPen("#009E73", width=style.LINE_WIDTH)
+# (light theme, dark theme) colours; the total loss takes the theme's text colour.
+DATA_COLORS = ("#0072B2", "#56B4E9")
+REG_COLORS = ("#CC79A7", "#E8A3CB")
+ACC_COLORS = ("#009E73", "#2FD0A0")
 
 EMPTY_HINT = "Press Play (Space) or Step (S)\nto record the curves"
+ACC_LABEL, ACC_LABEL_SHORT = "accuracy (%)", "acc. %"
+
+
+def _themed(colors) -> QColor:
+    return QColor(colors[1] if style.appearance.theme == "dark" else colors[0])
+
+
+def data_pen():
+    return pg.mkPen(_themed(DATA_COLORS), width=style.scaled(style.LINE_WIDTH), style=Qt.DashLine)
+
+
+def reg_pen():
+    return pg.mkPen(_themed(REG_COLORS), width=style.scaled(style.LINE_WIDTH), style=Qt.DotLine)
+
+
+def total_pen():
+    return pg.mkPen(style.foreground(), width=style.scaled(style.LINE_WIDTH))
+
+
+def acc_pen():
+    return pg.mkPen(_themed(ACC_COLORS), width=style.scaled(style.LINE_WIDTH))
+
+
+def _muted() -> QColor:
+    fg, bg = style.foreground(), style.background()
+    return QColor(*(round(0.6 * a + 0.4 * b) for a, b in
+                    ((fg.red(), bg.red()), (fg.green(), bg.green()), (fg.blue(), bg.blue()))))
 
 
 class CurvesView(QWidget):
@@ -36,27 +65,22 @@ class CurvesView(QWidget):
         self.graphics.ci.setContentsMargins(2, 2, 6, 2)
         self.graphics.ci.setSpacing(0)
 
-        self.legend = pg.LegendItem(colCount=3, labelTextSize=f"{style.PLOT_POINT_SIZE}pt",
-                                    labelTextColor="k", frame=False, horSpacing=14)
+        self.legend = pg.LegendItem(colCount=3, frame=False, horSpacing=14)
         self.graphics.addItem(self.legend, row=0, col=0)
 
         self.loss_plot = self.graphics.addPlot(row=1, col=0)
-        style.style_plot(self.loss_plot, left="loss")
         self.loss_plot.getAxis("bottom").setStyle(showValues=False)
 
         self.acc_plot = self.graphics.addPlot(row=2, col=0)
-        style.style_plot(self.acc_plot, left="accuracy (%)", bottom="SGD step")
         # A reference line at 100 % instead of a grid: grid lines of a plot whose range
         # changes every frame cost as much as the curves and leave stale segments behind.
-        self.acc_plot.addItem(pg.InfiniteLine(pos=100, angle=0, movable=False,
-                                              pen=pg.mkPen("#999999", width=1,
-                                                           style=Qt.DashLine)))
+        self.full_line = pg.InfiniteLine(pos=100, angle=0, movable=False)
+        self.acc_plot.addItem(self.full_line)
         self.acc_plot.setXLink(self.loss_plot)
         self.acc_plot.setYRange(0, 100, padding=0.15)  # room for the "0" and "100" labels
         self.acc_plot.setMouseEnabled(x=True, y=False)
         self.acc_plot.getAxis("left").setTicks([[(v, str(v)) for v in (0, 50, 100)]])
         for plot in (self.loss_plot, self.acc_plot):
-            plot.getAxis("left").setWidth(72)  # the same in both plots: x axes line up
             for name in ("left", "bottom"):
                 axis = plot.getAxis(name)
                 axis.enableAutoSIPrefix(False)  # no "loss (x0.001)"
@@ -64,10 +88,10 @@ class CurvesView(QWidget):
         self.graphics.ci.layout.setRowStretchFactor(1, 3)
         self.graphics.ci.layout.setRowStretchFactor(2, 2)
 
-        self.data_curve = self._curve(self.loss_plot, DATA_PEN)
-        self.reg_curve = self._curve(self.loss_plot, REG_PEN)
-        self.total_curve = self._curve(self.loss_plot, TOTAL_PEN)
-        self.acc_curve = self._curve(self.acc_plot, ACC_PEN)
+        self.data_curve = self._curve(self.loss_plot, data_pen())
+        self.reg_curve = self._curve(self.loss_plot, reg_pen())
+        self.total_curve = self._curve(self.loss_plot, total_pen())
+        self.acc_curve = self._curve(self.acc_plot, acc_pen())
         # Total beneath, the dashed terms on top: where data loss = total both stay visible.
         self.total_curve.setZValue(0)
         self.data_curve.setZValue(1)
@@ -77,16 +101,19 @@ class CurvesView(QWidget):
         self.legend.addItem(self.reg_curve, "L2 penalty")
         self.legend.addItem(self.total_curve, "total")
 
-        self.hint = pg.TextItem(EMPTY_HINT, color="#555555", anchor=(0.5, 0.5))
-        self.hint.setFont(style.font(style.PLOT_POINT_SIZE))
+        self.hint = pg.TextItem(EMPTY_HINT, anchor=(0.5, 0.5))
         self.hint.setParentItem(self.loss_plot.getViewBox())
-        self.loss_plot.getViewBox().sigResized.connect(self._place_hint)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics)
 
+        self.loss_plot.getViewBox().sigResized.connect(self._place_hint)
+        self.acc_plot.getViewBox().sigResized.connect(self._fit_layout)
         self.scene.history_changed.connect(self._on_history_changed)
+        style.appearance.changed.connect(self._on_appearance_changed)
+
+        self._on_appearance_changed()
         self._on_history_changed()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt name
@@ -107,6 +134,59 @@ class CurvesView(QWidget):
     def _place_hint(self, *_args) -> None:
         rect = self.loss_plot.getViewBox().boundingRect()
         self.hint.setPos(rect.center())
+
+    def _on_appearance_changed(self) -> None:
+        """Fonts, line widths and theme colours of the current ``style.appearance``."""
+        style.style_plot_widget(self.graphics)
+        style.style_plot(self.loss_plot, left="loss")
+        style.style_plot(self.acc_plot, left=self._acc_label(), bottom="SGD step")
+        for plot in (self.loss_plot, self.acc_plot):
+            plot.getAxis("left").setWidth(round(style.scaled(72)))  # the same in both: x axes line up
+        self.data_curve.setPen(data_pen())
+        self.reg_curve.setPen(reg_pen())
+        self.total_curve.setPen(total_pen())
+        self.acc_curve.setPen(acc_pen())
+        self.full_line.setPen(pg.mkPen(_muted(), width=max(1.0, style.scaled(1)), style=Qt.DashLine))
+        fg = style.foreground()
+        size = f"{style.point_size(style.PLOT_POINT_SIZE)}pt"
+        self.legend.setLabelTextColor(fg)
+        self.legend.setLabelTextSize(size)
+        for sample, label in self.legend.items:
+            label.setText(label.text, color=fg, size=size)
+            sample.update()
+        self.legend.updateSize()
+        self.hint.setFont(style.font(style.PLOT_POINT_SIZE))
+        self.hint.setColor(_muted())
+        self._fit_layout()
+
+    def _acc_label(self) -> str:
+        """The accuracy axis label, shortened when the (short) accuracy plot cannot hold it."""
+        metrics = QFontMetrics(style.font(style.PLOT_POINT_SIZE))
+        h = self.acc_plot.getViewBox().height()
+        fits = h <= 0 or metrics.horizontalAdvance(ACC_LABEL) <= 1.6 * h
+        return ACC_LABEL if fits else ACC_LABEL_SHORT
+
+    def _fit_layout(self, *_args) -> None:
+        """As many legend columns as the width holds (3, 2 or 1); a short accuracy label
+        when the plot is too low for the long one (large fonts, small dock)."""
+        metrics = QFontMetrics(style.font(style.PLOT_POINT_SIZE))
+        widths = [metrics.horizontalAdvance(label.text) + 20 + 30 for _, label in self.legend.items]
+        avail = self.graphics.width() - 12 if self.graphics.width() > 50 else 440
+        cols = 1
+        for k in (3, 2):
+            if sum(sorted(widths)[-k:]) <= avail:
+                cols = k
+                break
+        if self.legend.columnCount != cols:
+            self.legend.setColumnCount(cols)
+        text = self._acc_label()
+        axis = self.acc_plot.getAxis("left")
+        if axis.labelText != text:
+            axis.setLabel(text)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().resizeEvent(event)
+        self._fit_layout()
 
     def _on_history_changed(self) -> None:
         h = self.scene.history

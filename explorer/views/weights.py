@@ -4,11 +4,16 @@ Every cell holds a ``NumberEdit`` with the entry's value and, beneath it, the
 full-batch gradient dL/dW of that entry, coloured by sign. The texts follow
 the scene live (also during training, when ``weights_changed`` fires every
 frame); the cell widgets are rebuilt only when W changes shape.
+
+Hovering a value asks every view to emphasise ("W", i, j) or ("b", j);
+hovering a gradient, ("dW", i, j). The cell of the scene's highlight is
+outlined, wherever the highlight was set.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSignalBlocker, QSize, Qt
+from PySide6.QtCore import QEvent, QRectF, QSignalBlocker, QSize, Qt
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -23,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from .. import style
 from ..state import MAX_SCORE
+from .score_lab import highlight_pen
 from .widgets import NumberEdit, messages
 
 GRAD_POINT_SIZE = style.BASE_POINT_SIZE - 1
@@ -30,6 +36,8 @@ DOCK_WIDTH = 440
 MAX_TABLE_HEIGHT = 360  # beyond this (many feature maps) the table scrolls
 NO_GRADIENT = "\u2014"  # an em dash: no points, no gradient
 _ZERO_COLOR = "#555555"
+CELL_MARGIN = 5  # pixels around a cell's contents, room for the highlight outline
+OUTLINE_WIDTH = 4.0  # pixels at scale 1
 
 _SUBSCRIPTS = str.maketrans("0123456789", "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
 
@@ -52,8 +60,12 @@ def gradient_text(value: float | None) -> str:
 
 
 def _sign_color(value: float | None) -> str:
+    """Orange for positive, blue for negative, grey for zero (lighter shades on the dark theme)."""
+    dark = style.appearance.theme == "dark"
     if value is None or value == 0:
-        return _ZERO_COLOR
+        return "#a0a0a0" if dark else _ZERO_COLOR
+    if dark:
+        return "#ff9a50" if value > 0 else "#56b4e9"
     return (style.POSITIVE if value > 0 else style.NEGATIVE).name()
 
 
@@ -61,6 +73,71 @@ def _contrast_text(color) -> str:
     """Black or white, whichever reads better on ``color``."""
     luminance = 0.299 * color.red() + 0.587 * color.green() + 0.114 * color.blue()
     return "#000000" if luminance > 140 else "#ffffff"
+
+
+def _header_sheet(j: int) -> str:
+    color = style.class_color(j)
+    return (f"background: {color.name()}; color: {_contrast_text(color)};"
+            " border-radius: 4px; padding: 2px 4px;")
+
+
+class CellFrame(QWidget):
+    """One cell of the table (a value over its gradient) that can draw a highlight outline.
+
+    ``highlight_part`` is None, "value" (the whole cell is outlined) or
+    "grad" (only the gradient beneath the value is outlined).
+    """
+
+    def __init__(self, edit: NumberEdit, label: QLabel, parent=None):
+        super().__init__(parent)
+        self.edit, self.label = edit, label
+        self.highlight_part: str | None = None
+        box = QVBoxLayout(self)
+        box.setSpacing(0)
+        box.addWidget(edit)
+        box.addWidget(label)
+        self.apply_appearance()
+
+    def apply_appearance(self) -> None:
+        m = round(style.scaled(CELL_MARGIN))
+        self.layout().setContentsMargins(m, m, m, m)
+
+    @staticmethod
+    def pen():
+        pen = highlight_pen()
+        pen.setWidthF(style.scaled(OUTLINE_WIDTH))
+        return pen
+
+    def is_highlighted(self) -> bool:
+        return self.highlight_part is not None
+
+    def set_highlight(self, part: str | None) -> None:
+        if part != self.highlight_part:
+            self.highlight_part = part
+            self.update()
+
+    def outline_rect(self) -> QRectF | None:
+        """Where the outline is drawn (widget coordinates), or None."""
+        if self.highlight_part is None:
+            return None
+        w = self.pen().widthF()
+        if self.highlight_part == "grad":
+            rect = QRectF(self.rect())
+            rect.setTop(self.label.geometry().top() - w)
+        else:
+            rect = QRectF(self.rect())
+        return rect.adjusted(w / 2, w / 2, -w / 2, -w / 2)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        rect = self.outline_rect()
+        if rect is None:
+            return
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setPen(self.pen())
+        painter.drawRoundedRect(rect, 4, 4)
+        painter.end()
 
 
 class WeightsView(QWidget):
@@ -74,9 +151,15 @@ class WeightsView(QWidget):
         self.bias_edits: list[NumberEdit] = []
         self.bias_grad_labels: list[QLabel] = []
         self.row_labels: list[QLabel] = []
+        self.row_grad_labels: list[QLabel] = []  # the small "∂L" beside each row's gradients
         self.header_labels: list[QLabel] = []
+        self.cells: list[list[CellFrame]] = []  # cells[i][j] holds W[i, j]
+        self.bias_cells: list[CellFrame] = []
+        self._hover_targets: dict = {}  # widget -> the highlight target hovering it sets
+        self._hovered = None  # the target this view set
         self._shape = None
 
+        self.setFont(style.font())
         self.caption = QLabel("Beneath each value: \u2202L/\u2202W (full batch)")
         self.caption.setToolTip(
             "Each cell shows a weight (type a number, then Enter) and, beneath it, the "
@@ -118,6 +201,8 @@ class WeightsView(QWidget):
         self.scene.weights_changed.connect(self._on_weights_changed)
         self.scene.dataset_changed.connect(self._on_gradients_changed)
         self.scene.hyper_changed.connect(self._on_gradients_changed)
+        self.scene.highlight_changed.connect(self._on_highlight_changed)
+        style.appearance.changed.connect(self._on_appearance_changed)
 
         self._rebuild()
 
@@ -130,44 +215,49 @@ class WeightsView(QWidget):
         table = QWidget()
         grid = QGridLayout(table)
         grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(8)
-        grid.setVerticalSpacing(6)
+        grid.setHorizontalSpacing(2)
+        grid.setVerticalSpacing(0)
+        self._hover_targets = {}
 
-        corner = QLabel("W")
-        corner.setFont(style.font(style.BASE_POINT_SIZE, bold=True))
-        corner.setAlignment(Qt.AlignCenter)
-        corner.setToolTip("Rows: features x; columns: classes. Score s_j = \u03a3_i x_i W[i, j] + b_j")
-        grid.addWidget(corner, 0, 0)
+        self.corner = QLabel("W")
+        self.corner.setFont(style.font(style.BASE_POINT_SIZE, bold=True))
+        self.corner.setAlignment(Qt.AlignCenter)
+        self.corner.setToolTip("Rows: features x; columns: classes. Score s_j = \u03a3_i x_i W[i, j] + b_j")
+        grid.addWidget(self.corner, 0, 0)
         self.header_labels = []
         for j in range(classes):
-            color = style.class_color(j)
             head = QLabel(style.class_name(j))
             head.setAlignment(Qt.AlignCenter)
             head.setFont(style.font(style.BASE_POINT_SIZE, bold=True))
-            head.setStyleSheet(f"background: {color.name()}; color: {_contrast_text(color)};"
-                               " border-radius: 4px; padding: 2px 4px;")
+            head.setStyleSheet(_header_sheet(j))
             head.setToolTip(f"Column {j + 1}: the weights and bias of {style.class_name(j)}")
             grid.addWidget(head, 0, 1 + j)
             self.header_labels.append(head)
 
-        self.value_edits, self.grad_labels, self.row_labels = [], [], []
+        self.value_edits, self.grad_labels, self.row_labels, self.row_grad_labels = [], [], [], []
+        self.cells = []
         for i, name in enumerate(names):
             row_label = self._row_header(
                 grid, 1 + i, name,
                 f"Row of feature {name}: how much {name} adds to each class score.\n"
                 f"Beneath the values: \u2202L/\u2202W[{name}, j] over the full batch.")
             self.row_labels.append(row_label)
-            edits, labels = [], []
+            edits, labels, cells = [], [], []
             for j in range(classes):
                 what = f"W[{name}, {style.class_name(j)}]"
                 edit, label = self._make_cell(
                     what, f"{what}: weight of feature {name} in the score of {style.class_name(j)}.")
                 edit.value_edited.connect(lambda v, i=i, j=j: self._on_weight_edited(i, j, v))
-                grid.addWidget(self._cell(edit, label), 1 + i, 1 + j)
+                cell = CellFrame(edit, label)
+                grid.addWidget(cell, 1 + i, 1 + j)
+                self._watch(edit, ("W", i, j))
+                self._watch(label, ("dW", i, j))
                 edits.append(edit)
                 labels.append(label)
+                cells.append(cell)
             self.value_edits.append(edits)
             self.grad_labels.append(labels)
+            self.cells.append(cells)
 
         line = QFrame()
         line.setFrameShape(QFrame.HLine)
@@ -176,33 +266,44 @@ class WeightsView(QWidget):
         self.bias_label = self._row_header(
             grid, 2 + rows, "b", "The bias b_j is added to the score of class j for every point.\n"
                                  "Beneath the values: \u2202L/\u2202b_j over the full batch.")
-        self.bias_edits, self.bias_grad_labels = [], []
+        self.bias_edits, self.bias_grad_labels, self.bias_cells = [], [], []
         for j in range(classes):
             what = f"b[{style.class_name(j)}]"
             edit, label = self._make_cell(what, f"{what}: bias added to the score of "
                                                 f"{style.class_name(j)}.")
             edit.value_edited.connect(lambda v, j=j: self._on_bias_edited(j, v))
-            grid.addWidget(self._cell(edit, label), 2 + rows, 1 + j)
+            cell = CellFrame(edit, label)
+            grid.addWidget(cell, 2 + rows, 1 + j)
+            self._watch(edit, ("b", j))
+            self._watch(label, ("b", j))  # the scene has no "db" target: the bias cell stands for it
             self.bias_edits.append(edit)
             self.bias_grad_labels.append(label)
+            self.bias_cells.append(cell)
         grid.setColumnStretch(0, 0)
         for j in range(classes):
             grid.setColumnStretch(1 + j, 1)
         grid.setRowStretch(3 + rows, 1)
 
+        self._hovered = None
         self.scroll.setWidget(table)  # deletes the previous table
         self._table = table
         self._fit_height()
         self._shape = (rows, classes)
         self._sync_values(force=True)
         self._on_gradients_changed()
+        self._update_highlight()
+
+    def _watch(self, widget: QWidget, target: tuple) -> None:
+        """Hovering ``widget`` highlights ``target`` across the views."""
+        self._hover_targets[widget] = target
+        widget.installEventFilter(self)
 
     def _fit_height(self) -> None:
         """Ask for the height of the whole table (up to a cap), so no row hides."""
         need = self._table.sizeHint().height() + 2 * self.scroll.frameWidth()
         if self._table.minimumSizeHint().width() > self.scroll.viewport().width():
             need += self.scroll.horizontalScrollBar().sizeHint().height()
-        self.scroll.setMinimumHeight(min(need, MAX_TABLE_HEIGHT))
+        self.scroll.setMinimumHeight(min(need, round(style.scaled(MAX_TABLE_HEIGHT))))
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt name
         # The dock's natural width (~440 px); more classes scroll rather than widen it.
@@ -212,8 +313,7 @@ class WeightsView(QWidget):
         super().resizeEvent(event)
         self._fit_height()
 
-    @staticmethod
-    def _row_header(grid: QGridLayout, row: int, name: str, tip: str) -> QLabel:
+    def _row_header(self, grid: QGridLayout, row: int, name: str, tip: str) -> QLabel:
         """The row's name, and beneath it a small "∂L" beside the row's gradients."""
         label = QLabel(name)
         label.setFont(style.font(style.BASE_POINT_SIZE, bold=True))
@@ -221,11 +321,13 @@ class WeightsView(QWidget):
         grad = QLabel("\u2202L")
         grad.setFont(style.font(GRAD_POINT_SIZE))
         grad.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
-        grad.setStyleSheet(f"color: {_ZERO_COLOR};")
+        grad.setStyleSheet(f"color: {_sign_color(0)};")
+        self.row_grad_labels.append(grad)
         header = QWidget()
         header.setToolTip(tip)
         box = QVBoxLayout(header)
-        box.setContentsMargins(0, 0, 0, 0)
+        m = round(style.scaled(CELL_MARGIN))
+        box.setContentsMargins(0, m, 0, m)  # level with the cells' contents
         box.setSpacing(0)
         box.addWidget(label)
         box.addWidget(grad)
@@ -236,8 +338,8 @@ class WeightsView(QWidget):
         edit = NumberEdit(0.0, minimum=-MAX_SCORE, maximum=MAX_SCORE, step=0.1, name=name)
         edit.setBaseToolTip(f"{tip}\nType a number and press Enter (Up/Down: \u00b10.1, "
                             "Esc: cancel).")
-        # Wide enough for a typical 6-digit value such as "-0.428535".
-        edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance("-0.0000000") + 8)
+        edit.setFont(style.font())
+        self._fit_edit_width(edit)
         edit.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         label = QLabel(gradient_text(None))
         # The text changes every training frame: it must never resize the columns.
@@ -250,14 +352,84 @@ class WeightsView(QWidget):
         return edit, label
 
     @staticmethod
-    def _cell(edit: NumberEdit, label: QLabel) -> QWidget:
-        cell = QWidget()
-        box = QVBoxLayout(cell)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(0)
-        box.addWidget(edit)
-        box.addWidget(label)
-        return cell
+    def _fit_edit_width(edit: NumberEdit) -> None:
+        # Wide enough for a typical 6-digit value such as "-0.428535".
+        edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance("-0.0000000") + 8)
+
+    # -- appearance ---------------------------------------------------------------
+    def _on_appearance_changed(self) -> None:
+        """Re-apply fonts, class colours and theme colours to the existing cells."""
+        self.setFont(style.font())
+        self.caption.setFont(style.font(GRAD_POINT_SIZE))
+        bold = style.font(style.BASE_POINT_SIZE, bold=True)
+        for label in (self.corner, self.bias_label, *self.row_labels):
+            label.setFont(bold)
+        for j, head in enumerate(self.header_labels):
+            head.setFont(bold)
+            head.setStyleSheet(_header_sheet(j))
+        small = style.font(GRAD_POINT_SIZE)
+        for grad in self.row_grad_labels:
+            grad.setFont(small)
+            grad.setStyleSheet(f"color: {_sign_color(0)};")
+        m = round(style.scaled(CELL_MARGIN))
+        for grad in self.row_grad_labels:
+            grad.parentWidget().layout().setContentsMargins(0, m, 0, m)
+        font = style.font()
+        for cell in [c for row in self.cells for c in row] + self.bias_cells:
+            cell.edit.setFont(font)
+            self._fit_edit_width(cell.edit)
+            cell.label.setFont(small)
+            cell.label.setProperty("sign_color", None)  # restyle with the theme's sign colours
+            cell.apply_appearance()
+            cell.update()
+        self._on_gradients_changed()
+        self._table.adjustSize()
+        self._fit_height()
+
+    # -- highlight ------------------------------------------------------------------
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        kind = event.type()
+        if kind in (QEvent.Enter, QEvent.Leave) and obj in self._hover_targets:
+            self._hover(self._hover_targets[obj] if kind == QEvent.Enter else None)
+        return super().eventFilter(obj, event)
+
+    def _hover(self, target) -> None:
+        """Highlight ``target`` across the views; None clears the highlight this view set."""
+        if target is not None:
+            self._hovered = target
+            self.scene.set_highlight(target)
+        elif self._hovered is not None:
+            if self.scene.highlight == self._hovered:
+                self.scene.set_highlight(None)
+            self._hovered = None
+
+    def _on_highlight_changed(self) -> None:
+        self._update_highlight()
+
+    def _update_highlight(self) -> None:
+        """Outline the cell of ("W", i, j) / ("b", j), or the gradient of ("dW", i, j)."""
+        target = self.scene.highlight
+        want = None
+        if target is not None:
+            kind, idx = target[0], target[1:]
+            if kind in ("W", "dW") and 0 <= idx[0] < len(self.cells) and 0 <= idx[1] < len(self.cells[0]):
+                want = (self.cells[idx[0]][idx[1]], "value" if kind == "W" else "grad")
+            elif kind == "b" and 0 <= idx[0] < len(self.bias_cells):
+                want = (self.bias_cells[idx[0]], "value")
+        for cell in [c for row in self.cells for c in row] + self.bias_cells:
+            cell.set_highlight(want[1] if want is not None and cell is want[0] else None)
+
+    def highlighted_cell(self):
+        """(target, part) of the outlined cell, e.g. (("W", 0, 1), "value"), or None."""
+        for i, row in enumerate(self.cells):
+            for j, cell in enumerate(row):
+                if cell.is_highlighted():
+                    kind = "W" if cell.highlight_part == "value" else "dW"
+                    return (kind, i, j), cell.highlight_part
+        for j, cell in enumerate(self.bias_cells):
+            if cell.is_highlighted():
+                return ("b", j), cell.highlight_part
+        return None
 
     # -- syncing from the scene -------------------------------------------------
     def _sync_values(self, force: bool = False) -> None:

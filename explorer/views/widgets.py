@@ -42,7 +42,9 @@ def parse_number(text: str, *, minimum: float = -math.inf, maximum: float = math
     if not integer and math.isinf(v):
         raise ValueError(f"{name}: {text.strip()} is too large (the limit is about 1.8e308)")
     if not minimum <= v <= maximum:
-        raise ValueError(f"{name}: {v:g} is outside the allowed range [{minimum:g}, {maximum:g}]")
+        shown = f"{v:g}" if not integer else (str(v) if abs(v) < 10**15 else f"{float(v):.3g}"
+                                             if abs(v) < 10**300 else "a huge number")
+        raise ValueError(f"{name}: {shown} is outside the allowed range [{minimum:g}, {maximum:g}]")
     return v
 
 

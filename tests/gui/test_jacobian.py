@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPoint, QPointF
 
 from explorer import engine
 from explorer.views.jacobian import J_LIMIT, JacobianView
@@ -105,3 +105,62 @@ def test_texts_are_created_once_per_class_count(jac, scene):
         scene.set_score(1, v)
     assert jac.texts == texts and jac.image is image
     assert len(jac.plot.getPlotItem().items) == n_items
+
+
+# ------------------------------------------------------------------ temperature
+@pytest.mark.parametrize("T", [0.5, 1000.0, 0.001])
+def test_uses_the_lab_temperature(jac, scene, T):
+    scene.set_temperature(T)
+    J = engine.softmax_jacobian(scene.scores, temperature=T)
+    assert_array_equal(jac.image.image, J)
+    assert tuple(jac.image.levels) == pytest.approx((-J_LIMIT / T, J_LIMIT / T))
+    decimals, _ = jac._text_format(3, T)
+    assert printed(jac) == pytest.approx(J, abs=0.51 * 10.0 ** -decimals, rel=1e-9)
+    assert {len(t.toPlainText().lstrip("\u2212")) for row in jac.texts for t in row} == {
+        len(f"{0.0:.{decimals}f}")}  # one width for every cell
+    assert f"T = {T:g}" in jac.caption.text()
+    scene.set_temperature(1.0)
+    assert_shows(jac, scene.scores)
+    assert "T =" not in jac.caption.text()
+
+
+# ------------------------------------------------------------------ highlight
+def cell_pos(jac, i, j):
+    return jac.plot.mapFromScene(jac.view.mapViewToScene(QPointF(j + 1.0, i + 1.0)))
+
+
+def hover(qtbot, widget, pos):
+    """Move the mouse onto ``pos`` from a nearby pixel, so a move event always happens
+    (the cursor may already rest there after an earlier test)."""
+    qtbot.mouseMove(widget, pos + QPoint(3, 3))
+    qtbot.wait(20)
+    qtbot.mouseMove(widget, pos)
+
+
+def test_hovering_a_cell_highlights_it_across_views(qtbot, jac, scene):
+    hover(qtbot, jac.plot.viewport(), cell_pos(jac, 0, 2))
+    qtbot.waitUntil(lambda: scene.highlight == ("jacobian", 0, 2), timeout=1000)
+    assert jac.highlighted() == ("cell", 0, 2) and jac.highlight_rect.isVisible()
+    hover(qtbot, jac.plot.viewport(), cell_pos(jac, 1, 1))
+    qtbot.waitUntil(lambda: scene.highlight == ("jacobian", 1, 1), timeout=1000)
+    qtbot.mouseMove(jac.caption)  # leaving the heat map clears it
+    qtbot.waitUntil(lambda: scene.highlight is None, timeout=1000)
+    assert not jac.highlight_rect.isVisible()
+
+
+def test_scene_highlight_outlines_a_cell_a_row_or_a_column(jac, scene):
+    from PySide6.QtCore import QRectF
+
+    scene.set_highlight(("jacobian", 1, 2))
+    assert jac.highlighted() == ("cell", 1, 2)
+    assert jac.highlight_rect.isVisible() and jac.highlight_rect.rect() == QRectF(2.5, 1.5, 1, 1)
+    assert jac.highlight_rect.pen().widthF() >= 5
+    scene.set_highlight(("prob", 0))  # p_1: its row
+    assert jac.highlighted() == ("row", 0) and jac.highlight_rect.rect() == QRectF(0.5, 0.5, 3, 1)
+    scene.set_highlight(("score", 2))  # s_3: its column
+    assert jac.highlighted() == ("col", 2) and jac.highlight_rect.rect() == QRectF(2.5, 0.5, 1, 3)
+    scene.set_highlight(("W", 0, 0))
+    assert jac.highlighted() is None and not jac.highlight_rect.isVisible()
+    scene.set_highlight(("jacobian", 2, 2))
+    scene.set_n_classes(2)  # the cell is gone
+    assert jac.highlighted() is None

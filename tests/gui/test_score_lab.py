@@ -451,3 +451,190 @@ def test_items_are_updated_not_recreated(qtbot, lab, scene):
 def test_loss_label_has_no_stray_markup(lab):
     text = lab.loss_label.text()
     assert re.fullmatch(r"L = −ln p<sub>y</sub> = −ln [0-9.e+−]+ = [0-9.e+−]+", text), text
+
+
+# ------------------------------------------------------------------ softmax knobs
+def test_typing_a_temperature_shows_softmax_over_t(qtbot, lab, scene):
+    s = np.array(scene.scores)
+    with qtbot.waitSignal(scene.scores_changed):
+        type_into(qtbot, lab.temperature_edit, "0.5")
+    assert scene.temperature == 0.5
+    assert_array_equal(shown_probabilities(lab), engine.softmax(s, temperature=0.5))
+    g = engine.score_gradient(s, 0, temperature=0.5)  # (p - onehot) / T
+    assert_array_equal(lab.grad_bars.opts["height"], g)
+    assert [plain(t.toPlainText()) for t in lab.grad_texts] == ["-1.96", "+1.96", "0.00"]  # ±1/T = ±2
+    assert g == pytest.approx([-1.956, 1.956, 0.0], abs=1e-3)
+    assert lab.grad_vb.viewRange()[1] == pytest.approx([-2.2, 2.2])  # the gradient spans ±1/T
+    text = plain(lab.loss_label.text())
+    assert text.startswith("T = 0.5: L = -ln p<sub>y</sub> = -ln ")
+    assert float(text.rsplit("=", 1)[1]) == pytest.approx(engine.cross_entropy(s, 0, 0.5), rel=1e-3)
+    assert "s / T" in lab.prob_panel.title.text() and "/ T" in lab.grad_panel.title.text()
+    assert lab.temperature_slider.value() == round(100 * np.log10(0.5))
+    assert lab.temperature_reset.isEnabled()
+
+
+def test_tiny_temperature_is_one_hot_and_the_reset_button_restores_t_1(qtbot, lab, scene):
+    type_into(qtbot, lab.temperature_edit, "0.001")
+    p = shown_probabilities(lab)
+    assert_array_equal(p, engine.softmax(scene.scores, temperature=0.001))
+    assert p.max() > 0.999 and np.argmax(p) == 1
+    assert lab.prob_texts[1].toPlainText() == "1.000"
+    assert lab.temperature_slider.value() == lab.temperature_slider.minimum()
+    qtbot.mouseClick(lab.temperature_reset, Qt.LeftButton)
+    assert scene.temperature == 1.0
+    assert lab.temperature_edit.text() == "1"
+    assert_lab_shows(lab, scene.scores, scene.true_class)
+    assert not lab.temperature_reset.isEnabled()
+
+
+def test_temperature_slider_moves_by_decades(qtbot, lab, scene):
+    slider = lab.temperature_slider
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key_PageUp)  # one page = one decade
+    assert scene.temperature == pytest.approx(10.0)
+    assert lab.temperature_edit.text() == "10"
+    assert_array_equal(shown_probabilities(lab), engine.softmax(scene.scores, temperature=scene.temperature))
+    type_into(qtbot, lab.temperature_edit, "5000")  # beyond 1000: refused, says why
+    assert scene.temperature == pytest.approx(10.0)
+    assert "temperature" in lab.temperature_edit.error()
+
+
+def test_shifting_every_score_leaves_p_unchanged(qtbot, lab, scene):
+    s0 = np.array(scene.scores)
+    p0 = shown_probabilities(lab).copy()
+    qtbot.mouseClick(lab.shift_plus, Qt.LeftButton)
+    qtbot.mouseClick(lab.shift_plus, Qt.LeftButton)
+    qtbot.mouseClick(lab.shift_minus, Qt.LeftButton)
+    assert_array_equal(scene.scores, s0 + 1.0)
+    assert lab.shift_value.text() == "c = +1"
+    slider = lab.shift_slider
+    assert slider.value() == 100
+    slider.setSliderDown(True)  # a drag: one undo entry
+    for v in (250, 400, 350):
+        slider.setValue(v)
+    slider.setSliderDown(False)
+    np.testing.assert_allclose(scene.scores, s0 + 3.5, rtol=1e-12)
+    assert_array_equal(lab.score_bars.opts["height"], scene.scores)  # s moved...
+    np.testing.assert_allclose(shown_probabilities(lab), p0, rtol=1e-12)  # ...p did not
+    assert [t.toPlainText() for t in lab.prob_texts] == ["0.130", "0.869", "0.001"]
+    assert lab.shift_value.text() == "c = +3.5"
+    assert "softmax(s + c) = softmax(s)" in lab.shift_caption.text()
+    assert scene.undo_stack.count() == 4  # three clicks and one drag
+    scene.undo()
+    np.testing.assert_allclose(scene.scores, s0 + 1.0, rtol=1e-12)
+    assert lab.shift_value.text() == "c = 0" and slider.value() == 0  # c counts from here
+
+
+def test_shift_is_off_in_linked_mode(qtbot, lab, scene):
+    scene.select(2)
+    for w in (lab.shift_plus, lab.shift_minus, lab.shift_slider):
+        assert not w.isEnabled()
+        assert "W and b" in w.toolTip()
+    before = scene.data
+    qtbot.mouseClick(lab.shift_plus, Qt.LeftButton)
+    assert scene.data is before
+    qtbot.mouseClick(lab.unselect_button, Qt.LeftButton)
+    assert lab.shift_plus.isEnabled() and "p does not change" in lab.shift_plus.toolTip()
+
+
+def test_naive_softmax_shows_nan_as_text_without_warnings(qtbot, lab, scene):
+    scene.set_scores([1000.0, 0.0, -1000.0])
+    assert not lab.naive_banner.isVisible()
+    with qtbot.waitSignal(scene.scores_changed):
+        qtbot.mouseClick(lab.naive_check, Qt.LeftButton)
+    assert scene.naive and lab.naive_check.isChecked()
+    assert [t.toPlainText() for t in lab.prob_texts] == ["NaN", "0.000", "0.000"]
+    assert lab.prob_texts[0].color.name() == "#c00000"  # the warning colour
+    heights = shown_probabilities(lab)
+    assert np.all(np.isfinite(heights))  # never a NaN height: a full hatched bar instead
+    assert heights.tolist() == [1.0, 0.0, 0.0]
+    assert lab.prob_bars.opts["brushes"][0].style() == Qt.BDiagPattern
+    assert lab.naive_banner.isVisible()
+    banner = lab.naive_banner.text()
+    assert "overflows above s ≈ 709: this is what subtracting max(s) prevents" in banner
+    assert "NaN" in banner
+    loss = plain(lab.loss_label.text())
+    assert "naive: " in loss and "NaN" in loss
+    assert f"= {engine.cross_entropy([1000.0, 0.0, -1000.0], 0):.3f}" in loss  # the stable loss
+    assert_array_equal(lab.grad_bars.opts["height"], engine.score_gradient([1000.0, 0.0, -1000.0], 0))
+    lab.grab()  # paint it: pyqtgraph must not warn about non-finite values
+    qtbot.mouseClick(lab.naive_check, Qt.LeftButton)
+    assert not scene.naive and not lab.naive_banner.isVisible()
+    assert_lab_shows(lab, scene.scores, 0)  # exactly engine.softmax again
+    assert lab.prob_bars.opts["brushes"][0].style() == Qt.SolidPattern
+
+
+def test_naive_softmax_of_moderate_scores_matches_the_stable_one(qtbot, lab, scene):
+    qtbot.mouseClick(lab.naive_check, Qt.LeftButton)
+    np.testing.assert_allclose(shown_probabilities(lab), engine.softmax(scene.scores), rtol=1e-12)
+    assert "try s₁ = 1000" in lab.naive_banner.text()
+    assert "naive p = exp(s)" in lab.prob_panel.title.text()
+
+
+# ------------------------------------------------------------------ multiclass SVM
+def test_svm_section_shows_margins_hinge_loss_and_subgradient(qtbot, lab, scene):
+    assert lab.svm_box.isHidden()
+    scene.set_scores([3.2, 3.5, -1.7])
+    with qtbot.waitSignal(scene.hyper_changed):
+        scene.set_loss("svm")
+    assert lab.svm_box.isVisible()
+    assert "multiclass SVM (hinge)" in lab.svm_panel.title.text()
+    s = np.array(scene.scores)
+    margins = s - s[0] + 1.0
+    margins[0] = 0.0
+    np.testing.assert_allclose(lab.svm_bars.opts["height"], margins, rtol=1e-12)
+    assert [t.toPlainText() for t in lab.svm_texts[1:]] == ["+1.3", "\u22123.9"]
+    loss = engine.per_sample_hinge(s, 0)[0]
+    text = plain(lab.svm_label.text())
+    shown = float(re.search(r"max\(0, m<sub>j</sub>\) = ([0-9.e+-]+)", text).group(1))
+    assert shown == pytest.approx(loss, rel=1e-3) and loss == pytest.approx(1.3)
+    assert "(-1, +1, 0)" in text
+    assert engine.hinge_score_gradient(s, 0).tolist() == [-1.0, 1.0, 0.0]
+    # a positive margin is drawn thick and filled, a satisfied one pale and dashed
+    pens = lab.svm_bars.opts["pens"]
+    assert pens[1].widthF() > 2 * pens[2].widthF() and pens[2].style() == Qt.DashLine
+    type_into(qtbot, lab.score_edits[1], "0")  # now both margins are satisfied
+    assert engine.per_sample_hinge(scene.scores, 0)[0] == 0.0
+    assert "m<sub>j</sub>) = 0.000<" in plain(lab.svm_label.text())
+    assert "(0, 0, 0)" in plain(lab.svm_label.text())
+    scene.set_loss("softmax")
+    assert lab.svm_box.isHidden()
+
+
+# ------------------------------------------------------------------ highlight
+def test_hovering_bars_sets_and_clears_the_scene_highlight(qtbot, lab, scene):
+    vp = lab.prob_plot.viewport()
+    qtbot.mouseMove(vp, viewport_pos(lab.prob_plot, lab.prob_vb, 2.0, 0.5))
+    qtbot.waitUntil(lambda: scene.highlight == ("prob", 1), timeout=1000)
+    assert lab.highlighted_bar("prob") == 1 and lab.glows["prob"].isVisible()
+    qtbot.wait(15)  # pyqtgraph drops mouse moves closer than 10 ms
+    qtbot.mouseMove(vp, viewport_pos(lab.prob_plot, lab.prob_vb, 3.0, 0.5))
+    qtbot.waitUntil(lambda: scene.highlight == ("prob", 2), timeout=1000)
+    qtbot.wait(15)
+    qtbot.mouseMove(lab.grad_plot.viewport(), viewport_pos(lab.grad_plot, lab.grad_vb, 1.0, 0.5))
+    qtbot.waitUntil(lambda: scene.highlight == ("grad", 0), timeout=1000)
+    qtbot.wait(15)
+    qtbot.mouseMove(lab.loss_label)  # off the charts
+    qtbot.waitUntil(lambda: scene.highlight is None, timeout=1000)
+    assert not any(g.isVisible() for g in lab.glows.values())
+
+
+def test_scene_highlight_outlines_the_matching_bar(lab, scene):
+    scene.set_highlight(("score", 1))
+    glow = lab.glows["score"]
+    assert lab.highlighted_bar("score") == 1 and glow.isVisible()
+    assert glow.opts["x"] == [2.0] and glow.opts["height"] == [scene.scores[1]]
+    assert glow.opts["pen"].widthF() >= 5  # thick, and thicker than the true-class outline
+    assert glow.opts["pen"].widthF() > max(p.widthF() for p in lab.grad_bars.opts["pens"])
+    assert not lab.glows["prob"].isVisible()
+    scene.set_highlight(("grad", 0))
+    assert lab.highlighted_bar("grad") == 0 and not glow.isVisible()
+    assert lab.glows["grad"].opts["height"] == [scene.lab_gradient()[0]]
+    scene.set_highlight(("jacobian", 2, 0))  # dp_3/ds_1: p_3's bar and s_1's bar
+    assert (lab.highlighted_bar("prob"), lab.highlighted_bar("score")) == (2, 0)
+    scene.set_score(0, 1.0)  # the outline follows its bar
+    assert lab.glows["score"].opts["height"] == [1.0]
+    scene.set_highlight(("W", 0, 0))  # not a lab quantity
+    assert not any(g.isVisible() for g in lab.glows.values())
+    scene.set_highlight(None)
+    assert all(lab.highlighted_bar(k) is None for k in ("score", "prob", "grad"))

@@ -196,3 +196,40 @@ def test_training_does_not_overwrite_a_cell_being_typed(view, scene, trainer, qt
     assert edit.text() == "0.3"
     qtbot.keyClick(edit, Qt.Key_Return)
     assert scene.W[0, 0] == 0.3
+
+
+# ------------------------------------------------------------------ highlight
+def test_hovering_values_and_gradients_sets_the_scene_highlight(view, scene, qtbot):
+    qtbot.mouseMove(view.value_edits[0][1])
+    qtbot.waitUntil(lambda: scene.highlight == ("W", 0, 1), timeout=1000)
+    qtbot.mouseMove(view.grad_labels[1][2])
+    qtbot.waitUntil(lambda: scene.highlight == ("dW", 1, 2), timeout=1000)
+    qtbot.mouseMove(view.bias_edits[2])
+    qtbot.waitUntil(lambda: scene.highlight == ("b", 2), timeout=1000)
+    assert view.highlighted_cell() == (("b", 2), "value")
+    qtbot.mouseMove(view.caption)
+    qtbot.waitUntil(lambda: scene.highlight is None, timeout=1000)
+    assert view.highlighted_cell() is None
+
+
+def test_scene_highlight_outlines_the_cell(view, scene):
+    from explorer.views.score_lab import HIGHLIGHT_COLOR
+
+    scene.set_highlight(("W", 1, 0))
+    cell = view.cells[1][0]
+    assert cell.highlight_part == "value" and view.highlighted_cell() == (("W", 1, 0), "value")
+    assert sum(c.is_highlighted() for row in view.cells for c in row) == 1
+    image = cell.grab().toImage()  # the outline is drawn: the frame's edge is the highlight colour
+    edge = image.pixelColor(2, image.height() // 2)
+    assert abs(edge.red() - HIGHLIGHT_COLOR.red()) < 40 and edge.green() < 80
+    scene.set_highlight(("dW", 0, 2))  # only the gradient beneath the value
+    assert view.cells[0][2].highlight_part == "grad" and not cell.is_highlighted()
+    top = view.cells[0][2].outline_rect().top()
+    assert top >= view.cells[0][2].edit.geometry().bottom() - 8
+    scene.set_highlight(("b", 1))
+    assert view.bias_cells[1].highlight_part == "value"
+    scene.set_highlight(("prob", 0))
+    assert view.highlighted_cell() is None
+    scene.set_highlight(("W", 0, 2))
+    scene.set_n_classes(2)  # rebuilt: the column is gone
+    assert view.highlighted_cell() is None
