@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from .. import engine, style
 from ..state import LR_RANGE, MOMENTUM_RANGE, REG_RANGE, STEPS_PER_FRAME_RANGE
+from .notation import feature_text
 from .widgets import NumberEdit, messages
 
 LOSS_LABELS = {"softmax": "softmax (cross-entropy)", "svm": "multiclass SVM (hinge)"}
@@ -38,8 +39,6 @@ LOSS_TIPS = {
            "points beyond the margin stop pulling",
 }
 # Feature maps, in engine order: checkbox text, and what the column is.
-FEATURE_LABELS = {"x1^2": "x\u2081\u00b2", "x2^2": "x\u2082\u00b2", "x1*x2": "x\u2081x\u2082",
-                  "sin(x1)": "sin x\u2081", "sin(x2)": "sin x\u2082"}
 FEATURE_TIP = ("Adds a column to X and a row to W; the same linear softmax then draws curved "
                "boundaries")
 LR_SLIDER_TICKS_PER_DECADE = 100
@@ -158,8 +157,8 @@ class TrainingPanel(QWidget):
         # -- feature maps -------------------------------------------------------------
         self.feature_checks: dict[str, QCheckBox] = {}
         for name in engine.FEATURES:
-            check = QCheckBox(FEATURE_LABELS.get(name, name))
-            check.setToolTip(f"{FEATURE_LABELS.get(name, name)}: {FEATURE_TIP}")
+            check = QCheckBox(feature_text(name))
+            check.setToolTip(f"{feature_text(name)}: {FEATURE_TIP}")
             self.feature_checks[name] = check
 
         # -- layout ------------------------------------------------------------------

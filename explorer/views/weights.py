@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from .. import style
 from ..state import MAX_SCORE
+from .notation import feature_text
 from .score_lab import highlight_pen
 from .widgets import NumberEdit, messages
 
@@ -38,16 +39,6 @@ NO_GRADIENT = "\u2014"  # an em dash: no points, no gradient
 _ZERO_COLOR = "#555555"
 CELL_MARGIN = 5  # pixels around a cell's contents, room for the highlight outline
 OUTLINE_WIDTH = 4.0  # pixels at scale 1
-
-_SUBSCRIPTS = str.maketrans("0123456789", "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089")
-
-
-def display_name(feature: str) -> str:
-    """How a feature name reads on screen: ``x1^2`` -> ``x₁²``, ``x1*x2`` -> ``x₁·x₂``."""
-    out = feature.replace("^2", "\u00b2").replace("*", "\u00b7")
-    return out.replace("x1", "x" + "1".translate(_SUBSCRIPTS)).replace(
-        "x2", "x" + "2".translate(_SUBSCRIPTS))
-
 
 def gradient_text(value: float | None) -> str:
     """Text of a gradient label: ``−0.0123`` (3 significant digits, Unicode minus), or a dash.
@@ -211,7 +202,7 @@ class WeightsView(QWidget):
         """Build one cell per entry of W and b; only when the shape changes."""
         s = self.scene
         rows, classes = s.W.shape
-        names = [display_name(f) for f in s.feature_names]
+        names = [feature_text(f) for f in s.feature_names]
         table = QWidget()
         grid = QGridLayout(table)
         grid.setContentsMargins(0, 0, 0, 0)
