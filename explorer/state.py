@@ -251,18 +251,34 @@ class Scene(QObject):
         if new.X is old.X and new.features == old.features and "Z" in self._cache:
             cache["Z"] = self._cache["Z"]
         else:
-            cache["Z"] = engine.expand_features(new.X, new.features)
-        if new.X.shape[0]:
-            cache["terms"] = engine.loss_terms(new.W, new.b, cache["Z"], new.y,
-                                               reg=new.reg, loss=new.loss)
-        else:
-            cache["terms"] = None
+            cache["Z"] = self._expand(new)
+        cache.update(self._evaluate(new, cache["Z"]))
         return cache
+
+    @staticmethod
+    def _expand(d: SceneData) -> np.ndarray:
+        # Read-only, like the scene's arrays: the engine then checks it once, not every step.
+        Z = engine.expand_features(d.X, d.features)
+        Z.flags.writeable = False
+        return Z
+
+    @staticmethod
+    def _evaluate(d: SceneData, Z: np.ndarray) -> dict:
+        """Full-batch loss terms, accuracy and per-point losses: one pass of the engine."""
+        if d.X.shape[0] == 0:
+            return {"terms": None, "losses": np.empty(0)}
+        ev = engine.core.evaluate(d.W, d.b, Z, d.y, reg=d.reg, loss=d.loss)
+        return {"terms": ev.terms, "acc": ev.accuracy, "losses": ev.losses}
+
+    def _evaluated(self, key):
+        if key not in self._cache:
+            self._cache.update(self._evaluate(self._data, self.Z))
+        return self._cache[key]
 
     @property
     def Z(self) -> np.ndarray:
-        """The points with the feature maps applied: (N, 2 + len(features))."""
-        return self._cached("Z", lambda: engine.expand_features(self._data.X, self._data.features))
+        """The points with the feature maps applied: (N, 2 + len(features)), read-only."""
+        return self._cached("Z", lambda: self._expand(self._data))
 
     def point_scores(self) -> np.ndarray:
         """Scores of every point, (N, C)."""
@@ -271,20 +287,13 @@ class Scene(QObject):
 
     def loss_terms(self):
         """Full-batch ``engine.LossTerms(total, data, penalty, dW, db)``; None without points."""
-        d = self._data
-
-        def compute():
-            if d.X.shape[0] == 0:
-                return None
-            return engine.loss_terms(d.W, d.b, self.Z, d.y, reg=d.reg, loss=d.loss)
-        return self._cached("terms", compute)
+        return self._evaluated("terms")
 
     def accuracy(self) -> float | None:
         """Training accuracy in [0, 1]; None without points."""
-        d = self._data
-        if d.X.shape[0] == 0:
+        if self._data.X.shape[0] == 0:
             return None
-        return self._cached("acc", lambda: float(np.mean(self.point_scores().argmax(axis=1) == d.y)))
+        return self._evaluated("acc")
 
     def lab_scores(self) -> np.ndarray:
         """The score vector the score lab shows: the selected point's, or the free scores."""
@@ -322,15 +331,7 @@ class Scene(QObject):
 
     def point_losses(self) -> np.ndarray:
         """Per-point loss L_i under the training loss (cross-entropy or hinge), (N,)."""
-        d = self._data
-
-        def compute():
-            if d.X.shape[0] == 0:
-                return np.empty(0)
-            if d.loss == "softmax":
-                return engine.per_sample_cross_entropy(self.point_scores(), d.y)
-            return engine.per_sample_hinge(self.point_scores(), d.y)
-        return self._cached("losses", compute)
+        return self._evaluated("losses")
 
     def point_gradient(self, i: int | None = None):
         """``(dL_i/dW, dL_i/db)`` of point i (default: the selected point), or None."""
@@ -786,7 +787,7 @@ class Scene(QObject):
         return True
 
     # Targets views can highlight: which quantity, and its indices.
-    HIGHLIGHT_KINDS = ("score", "prob", "grad", "jacobian", "W", "b", "dW", "point_dW", "x")
+    HIGHLIGHT_KINDS = ("score", "prob", "grad", "jacobian", "W", "b", "dW", "db", "point_dW", "x")
 
     @property
     def highlight(self):
@@ -797,7 +798,7 @@ class Scene(QObject):
         """Ask every view to emphasise one quantity (view-only; no undo).
 
         Kinds: "score" j, "prob" j, "grad" j, "jacobian" i j, "W" i j, "b" j,
-        "dW" i j (full-batch gradient), "point_dW" i j (the selected point's),
+        "dW" i j and "db" j (full-batch gradients), "point_dW" i j (the selected point's),
         "x" d (a feature of the selected point). None clears.
         """
         if target is not None:

@@ -7,10 +7,50 @@ problem, so the GUI can show it verbatim.
 from __future__ import annotations
 
 import numbers
+import weakref
 
 import numpy as np
 
 LOSSES = ("softmax", "svm")
+
+# -- checks already done on read-only arrays ------------------------------------
+# The app trains on the same large read-only arrays (the scene's points and
+# labels) every frame; checking all of them again on every SGD step costs more
+# than a minibatch step itself. A check that passed on an array that nobody
+# can write to (it and every array it views are read-only) is remembered, by
+# weak reference, and not repeated. Writable arrays are always checked.
+_MEMO_MIN_SIZE = 4096  # smaller arrays are cheaper to check than to look up
+_MEMO_SLOTS = 8
+_memo: list = []  # (weakref to array, what was checked), most recent last
+
+
+def _immutable(a: np.ndarray) -> bool:
+    """True if ``a`` and every array whose memory it views are read-only."""
+    while True:
+        if a.flags.writeable:
+            return False
+        base = a.base
+        if base is None:
+            return True
+        if not isinstance(base, np.ndarray):
+            return False  # e.g. a buffer from elsewhere: do not assume anything
+        a = base
+
+
+def _checked(a: np.ndarray, what) -> bool:
+    """Whether check ``what`` already passed on the read-only array ``a``."""
+    if a.size < _MEMO_MIN_SIZE:
+        return False
+    for ref, done in _memo:
+        if ref() is a and done == what:
+            return _immutable(a)
+    return False
+
+
+def _remember(a: np.ndarray, what) -> None:
+    global _memo
+    if a.size >= _MEMO_MIN_SIZE and _immutable(a):
+        _memo = [(r, w) for r, w in _memo if r() is not None][-(_MEMO_SLOTS - 1):] + [(weakref.ref(a), what)]
 
 
 def as_float_array(a, name: str, ndim: tuple[int, ...]) -> np.ndarray:
@@ -35,8 +75,10 @@ def as_float_array(a, name: str, ndim: tuple[int, ...]) -> np.ndarray:
     if arr.ndim not in ndim:
         want = " or ".join(f"{d}-D" for d in ndim)
         raise ValueError(f"{name} must be {want}, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinity")
+    if not _checked(arr, "finite"):
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name} contains NaN or infinity")
+        _remember(arr, "finite")
     return arr
 
 
@@ -81,9 +123,12 @@ def as_labels(y, n_classes: int, n_samples: int | None, name: str = "y") -> np.n
             raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
         if arr.shape[0] != n_samples:
             raise ValueError(f"{name} has {arr.shape[0]} labels but there are {n_samples} samples")
-    if arr.size and (arr.min() < 0 or arr.max() >= n_classes):
-        bad = arr[(arr < 0) | (arr >= n_classes)].flat[0]
-        raise ValueError(f"{name} has label {int(bad)} out of range [0, {n_classes})")
+    what = ("labels", n_classes)
+    if arr.size and not _checked(arr, what):
+        if arr.min() < 0 or arr.max() >= n_classes:
+            bad = arr[(arr < 0) | (arr >= n_classes)].flat[0]
+            raise ValueError(f"{name} has label {int(bad)} out of range [0, {n_classes})")
+        _remember(arr, what)
     return arr.astype(np.int64, copy=False)
 
 

@@ -14,10 +14,13 @@ never takes the log of an underflowed probability.
 
 from __future__ import annotations
 
+import math
+import weakref
 from typing import NamedTuple
 
 import numpy as np
 
+from . import _validate
 from ._validate import (
     as_float_array,
     as_labels,
@@ -45,6 +48,8 @@ __all__ = [
     "compute_scores",
     "loss_and_gradients",
     "loss_terms",
+    "evaluate",
+    "Evaluation",
     "LossTerms",
     "l2_penalty",
     "predict",
@@ -309,8 +314,16 @@ def hinge_score_gradient(scores, y, margin: float = 1.0) -> np.ndarray:
 
 
 def _scores_unchecked(W: np.ndarray, b: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """``X @ W + b`` (n_samples, n_classes), by blocks of rows (see ``_rows_per_block``)."""
+    n = X.shape[0]
+    k = _rows_per_block(W.shape[1], W.shape[0])
     with np.errstate(over="ignore", invalid="ignore"):
-        S = X @ W
+        if n <= k:
+            S = X @ W
+        else:
+            S = np.empty((n, W.shape[1]), dtype=np.result_type(X, W))
+            for start in range(0, n, k):
+                np.dot(X[start:start + k], W, out=S[start:start + k])
         S += b
     return S
 
@@ -377,8 +390,14 @@ def _l2_penalty(W: np.ndarray, reg: float) -> float:
     return penalty
 
 
-def _loss_terms_unchecked(W, b, X, y, reg, loss):
-    """The work of ``loss_terms`` on validated arrays of one dtype."""
+def _loss_terms_reference(W, b, X, y, reg, loss):
+    """The straightforward ``loss_terms`` on validated arrays of one dtype.
+
+    One (n_samples, n_classes) score matrix and whole-array NumPy operations.
+    ``_loss_terms_unchecked`` computes the same values faster and falls back
+    to this function whenever anything overflows, so that every error (and
+    its message) comes from here.
+    """
     n = X.shape[0]
     rows = np.arange(n)
     S = _scores_unchecked(W, b, X)
@@ -426,6 +445,202 @@ def _loss_terms_unchecked(W, b, X, y, reg, loss):
     return LossTerms(data_loss + penalty, data_loss, penalty, dW, db)
 
 
+# Score entries (classes x samples) per block of the fused pass: large enough
+# that NumPy's per-call overhead is amortised over many samples, small enough
+# that a block and its temporaries stay in the CPU cache while they are reused
+# (benchmarks/engine.py: whole-array passes are up to 2x slower at 10**6 samples).
+_BLOCK_ENTRIES = 1 << 17
+_MIN_BLOCK = 1024
+# OpenBLAS multithreads a GEMM once M * N * K exceeds 65536 * 4. For the
+# engine's products (K = n_features, 2..7) that buys nothing, and on a busy
+# 2-core machine a threaded product waits for the other core: we measured
+# (100000, 2) @ (2, 5) at a 0.6 ms median but a 34 ms 90th percentile, against
+# 0.9 ms single-threaded. Every product here stays at or below this size.
+_SERIAL_GEMM = 1 << 18
+
+
+def _rows_per_block(n_classes: int, n_features: int) -> int:
+    """Samples per block: cache-sized, and a single-threaded BLAS product."""
+    return max(_MIN_BLOCK, min(_BLOCK_ENTRIES // n_classes,
+                               _SERIAL_GEMM // (n_classes * max(n_features, 1))))
+
+
+def _fused_pass(W, b, X, y, loss, count_correct, losses=None):
+    """The data term of ``loss_terms`` in one blockwise, classes-first pass.
+
+    Scores are formed as ``S.T = W.T @ X.T`` (n_classes rows of contiguous
+    samples), so that every per-sample reduction over the classes is an
+    elementwise operation between C contiguous rows rather than a reduction
+    over a short inner axis, and blocks of samples stay in cache from the
+    scores to their share of ``dW``. Nothing is validated here.
+
+    Returns ``(loss_sum, GX, g_sum, n_correct)``: the float64 sum of the
+    per-sample losses; ``GX = G.T @ X`` of shape (n_classes, n_features) and
+    ``g_sum`` (n_classes,), the column sums of ``G = dL_i/ds_i``, both
+    unscaled; and the number of samples whose (first) argmax score is their
+    label, or 0 unless ``count_correct``. The per-sample losses are written
+    to ``losses`` (float64, shape (n_samples,)) if given. Returns None when
+    anything is not finite: the caller then runs ``_loss_terms_reference``,
+    which raises the documented error, or computes an overflowing sum's
+    finite mean. Call under ``np.errstate(all="ignore")``.
+    """
+    n, D = X.shape
+    C = W.shape[1]
+    dt = X.dtype
+    k = min(n, _rows_per_block(C, D))
+    WT = W.T
+    bcol = b[:, None]
+    blocks = n > k
+    if blocks:  # reused by every block
+        buf = np.empty(C * k, dtype=dt)
+        offsets = np.arange(k)
+        flat = np.empty(k, dtype=np.intp)
+    total = 0.0
+    correct = 0
+    GX = g_sum = None
+    softmax = loss == "softmax"
+    for start in range(0, n, k):
+        stop = min(start + k, n)
+        L = stop - start
+        Xb, yb = (X[start:stop], y[start:stop]) if blocks else (X, y)
+        if blocks:
+            S = buf[: C * L].reshape(C, L)
+            np.dot(WT, Xb.T, out=S)
+            # S.flat[f] is each sample's true-class score: no (L, C) fancy-index temporaries
+            f = flat[:L]
+            np.multiply(yb, L, out=f)
+            f += offsets[:L]
+        else:
+            S = np.dot(WT, Xb.T)
+            f = yb * L
+            f += np.arange(L)
+        S += bcol
+        Sf = S.reshape(-1)
+        sy = Sf.take(f)
+        m = S.max(axis=0)
+        if softmax:
+            S -= m
+            np.exp(S, out=S)
+            se = S.sum(axis=0)
+            if dt == np.float64:
+                ps = m - sy
+                ps += np.log(se)
+            else:  # the gap max - s_y may exceed float32: form it in float64
+                ps = np.subtract(m, sy, dtype=np.float64)
+                ps += np.log(se, dtype=np.float64)
+            if count_correct:
+                # A sample whose label ties with another class at the max has
+                # s_y == max and two exp(0) = 1 terms, so sum(exp) >= 2.
+                maybe_tied = se >= 2
+            np.reciprocal(se, out=se)
+            S *= se  # P
+            Sf[f] -= 1  # P - Y
+            G = S
+        else:  # "svm": margins in float64, as in the reference
+            M = S if dt == np.float64 else S.astype(np.float64)
+            M -= sy
+            M += 1.0
+            M.reshape(-1)[f] = 0.0
+            pos = M > 0
+            np.maximum(M, 0.0, out=M)
+            ps = M.sum(axis=0)
+            # a class tied with the label's score at the max has margin 1
+            maybe_tied = ps >= 1
+            G = pos.astype(dt)
+            G.reshape(-1)[f] = -pos.sum(axis=0)
+        total += ps.sum()
+        if losses is not None:
+            losses[start:stop] = ps
+        if count_correct:
+            hit = sy == m
+            correct += int(np.count_nonzero(hit))
+            hit &= maybe_tied
+            if hit.any():  # ties: argmax takes the first maximum
+                i = np.flatnonzero(hit)
+                Ss = np.dot(WT, Xb[i].T)
+                Ss += bcol
+                correct -= int(np.count_nonzero(Ss.argmax(axis=0) != yb[i]))
+        if GX is None:
+            GX = np.dot(G, Xb)
+            g_sum = G.sum(axis=1)
+        else:
+            GX += np.dot(G, Xb)
+            g_sum += G.sum(axis=1)
+    # A non-finite score or loss makes the loss sum inf or NaN (each per-sample
+    # loss is >= 0 or NaN); then G and its column sums are finite and only
+    # G.T @ X can still overflow.
+    if not (math.isfinite(total) and np.isfinite(GX).all()):
+        return None
+    return total, GX, g_sum, correct
+
+
+def _evaluate_fresh(W, b, X, y, reg, loss, count_correct, losses=None):
+    n = X.shape[0]
+    with np.errstate(all="ignore"):
+        r = _fused_pass(W, b, X, y, loss, count_correct, losses)
+    if r is None:
+        terms = _loss_terms_reference(W, b, X, y, reg, loss)  # raises if anything overflows
+        correct = 0
+        if count_correct or losses is not None:
+            with np.errstate(all="ignore"):
+                S = _scores_unchecked(W, b, X)
+            correct = int(np.count_nonzero(S.argmax(axis=1) == y))
+            if losses is not None:
+                losses[:] = _cross_entropy_rows(S, y) if loss == "softmax" else \
+                    np.maximum(_hinge_margins(S, y, 1.0), 0.0).sum(axis=1)
+        return terms, correct
+    total, GX, g_sum, correct = r
+    data_loss = float(total / n)
+    dW = GX.T.copy()
+    dW /= n
+    db = g_sum
+    db /= n
+    if reg:
+        with np.errstate(over="ignore"):
+            dW += (2.0 * reg) * W
+        if not np.all(np.isfinite(dW)):
+            raise ValueError("the gradient 2 * reg * W overflows: W or reg is too large")
+    penalty = _l2_penalty(W, reg)
+    return LossTerms(data_loss + penalty, data_loss, penalty, dW, db), correct
+
+
+# The last large evaluation, to answer a repeated question without a pass over
+# the data: the app's scene evaluates the full batch after each training tick
+# and the next full-batch SGD step asks for the very same loss and gradient.
+# Only used when X and y are read-only (see ``_validate._immutable``), keyed by
+# their identity (weak references) and by the exact bytes of W and b.
+_last_evaluation = None
+
+
+def _evaluation_key(W, b, X, y, reg, loss):
+    if X.size < _validate._MEMO_MIN_SIZE or not (_validate._immutable(X) and _validate._immutable(y)):
+        return None
+    return (W.dtype.str, W.shape, W.tobytes(), b.tobytes(), X.dtype.str, reg, loss)
+
+
+def _evaluate_unchecked(W, b, X, y, reg, loss, count_correct=False, losses=None):
+    """``(LossTerms, n_correct)`` on validated arrays of one dtype (``n_correct`` is
+    0 unless ``count_correct``); per-sample losses are written to ``losses`` if given."""
+    global _last_evaluation
+    key = _evaluation_key(W, b, X, y, reg, loss)
+    last = _last_evaluation
+    if key is not None and last is not None and losses is None:
+        lkey, xref, yref, terms, correct = last
+        if lkey == key and xref() is X and yref() is y and (correct is not None or not count_correct):
+            # copies: callers may modify what they get
+            return terms._replace(dW=terms.dW.copy(), db=terms.db.copy()), (correct or 0)
+    terms, correct = _evaluate_fresh(W, b, X, y, reg, loss, count_correct, losses)
+    if key is not None:
+        _last_evaluation = (key, weakref.ref(X), weakref.ref(y), terms._replace(dW=terms.dW.copy(), db=terms.db.copy()),
+                            correct if count_correct else None)
+    return terms, correct
+
+
+def _loss_terms_unchecked(W, b, X, y, reg, loss):
+    """The work of ``loss_terms`` on validated arrays of one dtype (see ``_fused_pass``)."""
+    return _evaluate_unchecked(W, b, X, y, reg, loss)[0]
+
+
 def _loss_and_gradients_unchecked(W, b, X, y, reg, loss):
     t = _loss_terms_unchecked(W, b, X, y, reg, loss)
     return t.total, t.dW, t.db
@@ -447,6 +662,28 @@ def loss_terms(W, b, X, y, reg: float = 0.0, loss: str = "softmax") -> LossTerms
     ``penalty = reg * sum(W**2)``. Arguments as ``loss_and_gradients``.
     """
     return _loss_terms_unchecked(*_check_loss_args(W, b, X, y, reg, loss))
+
+
+class Evaluation(NamedTuple):
+    """Everything the app shows about a model on a dataset, from one pass over it."""
+
+    terms: LossTerms  # as ``loss_terms``
+    accuracy: float  # as ``accuracy``
+    losses: np.ndarray  # per-sample data losses L_i, float64 of shape (n_samples,)
+
+
+def evaluate(W, b, X, y, reg: float = 0.0, loss: str = "softmax") -> Evaluation:
+    """``loss_terms``, ``accuracy`` and the per-sample losses in one pass over the data.
+
+    Arguments as ``loss_and_gradients``. ``accuracy`` is the fraction of
+    samples whose first maximal score is at their label (as ``accuracy``);
+    ``losses[i]`` is ``per_sample_cross_entropy`` (softmax) or
+    ``per_sample_hinge`` (svm) of sample i's scores.
+    """
+    W, b, X, y, reg, loss = _check_loss_args(W, b, X, y, reg, loss)
+    losses = np.empty(X.shape[0])
+    terms, correct = _evaluate_unchecked(W, b, X, y, reg, loss, count_correct=True, losses=losses)
+    return Evaluation(terms, correct / X.shape[0], losses)
 
 
 def loss_and_gradients(W, b, X, y, reg: float = 0.0, loss: str = "softmax"):

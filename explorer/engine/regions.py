@@ -73,12 +73,30 @@ def grid_centres(xlim, ylim, grid):
     return xlim[0] + frac * (xlim[1] - xlim[0]), ylim[0] + frac * (ylim[1] - ylim[0])
 
 
-def region_scores(W, b, xlim, ylim, grid, features=()):
-    """Scores of every pixel, class-first: ndarray of shape (n_classes, grid * grid).
+def _raw_parts(W, b, xs, ys):
+    """The two separable parts of the raw-feature scores: ``S[j, r, c] = ax[j, c] + cy[j, r]``."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        ax = W[0][:, None] * xs[None, :]
+        cy = W[1][:, None] * ys[None, :] + b[:, None]
+    return ax, cy
 
-    Column ``r * grid + c`` is the pixel in row r (y) and column c (x).
-    ``W`` has shape (2 + len(features), n_classes).
+
+def _raw_scores_overflow(ax, cy) -> bool:
+    """Whether some ``ax[j, c] + cy[j, r]`` is not finite, in O(C * grid).
+
+    Rounding is monotonic, so the sums over every (r, c) pair stay finite
+    exactly when the sums of the extremes do.
     """
+    if not (np.all(np.isfinite(ax)) and np.all(np.isfinite(cy))):
+        return True
+    with np.errstate(over="ignore"):
+        hi = ax.max(axis=1) + cy.max(axis=1)
+        lo = ax.min(axis=1) + cy.min(axis=1)
+    return not (np.all(np.isfinite(hi)) and np.all(np.isfinite(lo)))
+
+
+def _region_setup(W, b, xlim, ylim, grid, features):
+    """Validated ``(names, W, b, xs, ys)`` (float64) for the region functions."""
     names = check_features(features)
     W = as_float_array(W, "W", (2,))
     b = as_float_array(b, "b", (1,))
@@ -88,20 +106,35 @@ def region_scores(W, b, xlim, ylim, grid, features=()):
     if b.shape[0] != W.shape[1]:
         raise ValueError(f"b has {b.shape[0]} entries but W has {W.shape[1]} classes")
     xs, ys = grid_centres(xlim, ylim, grid)
-    g = xs.shape[0]
-    W = W.astype(np.float64)
-    # S[j, r, c] = W[0, j] * xs[c] + W[1, j] * ys[r] + b[j] (+ feature terms)
-    S = np.empty((W.shape[1], g, g))
+    return names, W.astype(np.float64), b.astype(np.float64), xs, ys
+
+
+def _fill_scores(out, W, names, xs, ys, ax, cy, r0, r1):
+    """Scores of pixel rows r0..r1 into ``out`` of shape (n_classes, r1 - r0, grid)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        S[:] = (W[0][:, None] * xs[None, :])[:, None, :]
-        S += (W[1][:, None] * ys[None, :] + b[:, None])[:, :, None]
+        # S[j, r, c] = W[0, j] * xs[c] + W[1, j] * ys[r] + b[j] (+ feature terms)
+        np.add(cy[:, r0:r1, None], ax[:, None, :], out=out)
         if names:
-            X1 = np.broadcast_to(xs[None, :], (g, g))
-            X2 = np.broadcast_to(ys[:, None], (g, g))
+            # broadcastable (1, grid) and (rows, 1): a feature of x1 alone costs grid values
+            X1, X2 = xs[None, :], ys[r0:r1, None]
             for k, name in enumerate(names):
-                S += W[2 + k][:, None, None] * FEATURES[name](X1, X2)[None]
+                out += W[2 + k][:, None, None] * FEATURES[name](X1, X2)[None]
+
+
+def region_scores(W, b, xlim, ylim, grid, features=()):
+    """Scores of every pixel, class-first: ndarray of shape (n_classes, grid * grid).
+
+    Column ``r * grid + c`` is the pixel in row r (y) and column c (x).
+    ``W`` has shape (2 + len(features), n_classes).
+    """
+    names, W, b, xs, ys = _region_setup(W, b, xlim, ylim, grid, features)
+    g = xs.shape[0]
+    ax, cy = _raw_parts(W, b, xs, ys)
+    S = np.empty((W.shape[1], g, g))
+    _fill_scores(S, W, names, xs, ys, ax, cy, 0, g)
     S = S.reshape(W.shape[1], g * g)
-    if not np.all(np.isfinite(S)):
+    overflow = not np.all(np.isfinite(S)) if names else _raw_scores_overflow(ax, cy)
+    if overflow:
         raise ValueError("region scores overflow: the weights are too large for this view")
     return S
 
@@ -119,6 +152,33 @@ def region_probabilities(W, b, xlim, ylim, grid, features=()):
     return np.ascontiguousarray(S.T).reshape(g, g, -1)
 
 
+# Pixels per block of region_image, times the number of classes: each block's
+# scores and temporaries (~12 bytes per score) stay in the CPU's L2 cache
+# through the ~20 passes over them.
+_REGION_BLOCK = 1 << 16
+
+
+def _first_argmax(S: np.ndarray, m: np.ndarray, out=None) -> np.ndarray:
+    """``S.argmax(axis=0)`` as uint8 for a (n_classes <= 255, n) array whose max ``m`` is known.
+
+    The first maximum is at the number of leading classes below the max: three
+    elementwise passes per class over contiguous rows (``argmax(axis=0)`` is ~5x slower).
+    """
+    C, n = S.shape
+    labels = np.empty(n, dtype=np.uint8) if out is None else out
+    if C == 1:
+        labels[:] = 0
+        return labels
+    below = np.less(S[0], m)  # no max among the classes so far
+    np.copyto(labels, below.view(np.uint8))
+    tmp = np.empty(n, dtype=bool)
+    for j in range(1, C - 1):
+        np.less(S[j], m, out=tmp)
+        below &= tmp
+        labels += below.view(np.uint8)
+    return labels
+
+
 def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 200),
                  boundaries=True, boundary_rgba=(0, 0, 0, 255)):
     """RGBA image of the decision regions: ndarray of shape (grid, grid, 4), uint8.
@@ -132,30 +192,82 @@ def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 2
     ----------
     palette : array-like of shape (>= n_classes, 3), uint8; default ``DEFAULT_PALETTE``
     alpha : (int, int) in [0, 255]
+
+    The argmax is taken on float64 scores (as ``region_scores``); the
+    confidence ``1 / sum_j exp(s_j - max_k s_k)``, which only sets an 8-bit
+    alpha, is computed in float32 (it may differ from a float64 computation
+    by one alpha level). Rows of pixels are processed in cache-sized blocks.
     """
-    S = region_scores(W, b, xlim, ylim, grid, features)
-    C = S.shape[0]
-    g = _check_grid(grid)
+    names, W, b, xs, ys = _region_setup(W, b, xlim, ylim, grid, features)
+    g = xs.shape[0]
+    C = W.shape[1]
+    ax, cy = _raw_parts(W, b, xs, ys)
+    if not names and _raw_scores_overflow(ax, cy):
+        raise ValueError("region scores overflow: the weights are too large for this view")
+    # Bad options are reported after an overflow of the scores, as region_scores
+    # (called first) used to: with feature maps, overflow is only known at the end.
+    option_error = None
+    lo = hi = 0
     pal = DEFAULT_PALETTE if palette is None else np.asarray(palette)
     if pal.ndim != 2 or pal.shape[1] != 3 or pal.shape[0] < C:
-        raise ValueError(f"palette must have shape (>= {C}, 3), got {pal.shape}")
+        option_error = f"palette must have shape (>= {C}, 3), got {pal.shape}"
+    else:
+        lo, hi = (int(a) for a in alpha)
+        if not 0 <= lo <= 255 or not 0 <= hi <= 255:
+            option_error = f"alpha must be two integers in [0, 255], got {alpha!r}"
+    if option_error and not names:
+        raise ValueError(option_error)
+    labels = np.empty(g * g, dtype=np.uint8)
+    opacity = np.empty(g * g, dtype=np.uint8)
+    rows = max(1, _REGION_BLOCK // (C * g))
+    S_buf = np.empty(C * rows * g)
+    Z_buf = np.empty(C * rows * g, dtype=np.float32)
+    span = np.float32((hi - lo) * C / (C - 1.0)) if C > 1 else np.float32(0.0)
+    for r0 in range(0, g, rows):
+        r1 = min(g, r0 + rows)
+        px = slice(r0 * g, r1 * g)
+        n = (r1 - r0) * g
+        S = S_buf[: C * n].reshape(C, n)
+        _fill_scores(S.reshape(C, r1 - r0, g), W, names, xs, ys, ax, cy, r0, r1)
+        if names and not np.isfinite(S).all():
+            raise ValueError("region scores overflow: the weights are too large for this view")
+        if option_error:
+            continue
+        m = S.max(axis=0)
+        if C <= 255:
+            _first_argmax(S, m, out=labels[px])
+        else:
+            labels[px] = S.argmax(axis=0)
+        if C == 1:
+            opacity[px] = hi
+            continue
+        Z = Z_buf[: C * n].reshape(C, n)
+        with np.errstate(over="ignore", under="ignore"):  # far below the max: -inf, exp 0
+            np.subtract(S, m, out=Z, casting="same_kind")
+            np.exp(Z, out=Z)
+        a = Z.sum(axis=0)  # sum_j exp(s_j - max), in [1, C]
+        np.reciprocal(a, out=a)  # the confidence max_j p_j, in [1/C, 1]
+        # alpha = lo + (hi - lo) * (conf - 1/C) / (1 - 1/C)
+        a -= np.float32(1.0 / C)
+        a *= span
+        a += np.float32(lo)
+        np.rint(a, out=a)
+        np.clip(a, 0, 255, out=a)
+        opacity[px] = a
+    if option_error:
+        raise ValueError(option_error)
     pal = pal.astype(np.uint8)
-    lo, hi = (int(a) for a in alpha)
-    if not 0 <= lo <= 255 or not 0 <= hi <= 255:
-        raise ValueError(f"alpha must be two integers in [0, 255], got {alpha!r}")
-    labels = S.argmax(axis=0)
-    S -= S.max(axis=0)
-    np.exp(S, out=S)
-    conf = 1.0 / S.sum(axis=0)  # max_j p_j, in [1/C, 1]
-    strength = (conf - 1.0 / C) * (C / (C - 1.0)) if C > 1 else np.ones_like(conf)
-    img = np.empty((g * g, 4), dtype=np.uint8)
-    img[:, :3] = pal[labels]
-    img[:, 3] = np.clip(np.rint(lo + (hi - lo) * strength), 0, 255)
-    img = img.reshape(g, g, 4)
+    # RGBA pixels as one 32-bit word each (byte order R, G, B, A in memory)
+    rgba = np.zeros((pal.shape[0], 4), dtype=np.uint8)
+    rgba[:, :3] = pal
+    img32 = rgba.view(np.uint32).ravel().take(labels)
+    img = img32.view(np.uint8).reshape(g * g, 4)
+    img[:, 3] = opacity
     if boundaries and g > 1:
         lab = labels.reshape(g, g)
         edge = np.zeros((g, g), dtype=bool)
-        edge[:, :-1] |= lab[:, :-1] != lab[:, 1:]
+        np.not_equal(lab[:, :-1], lab[:, 1:], out=edge[:, :-1])
         edge[:-1, :] |= lab[:-1, :] != lab[1:, :]
-        img[edge] = np.asarray(boundary_rgba, dtype=np.uint8)
-    return img
+        colour = np.asarray(boundary_rgba, dtype=np.uint8).reshape(4).view(np.uint32)[0]
+        np.copyto(img32.reshape(g, g), colour, where=edge)
+    return img.reshape(g, g, 4)

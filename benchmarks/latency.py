@@ -1,0 +1,164 @@
+"""Edit latency: from an edit to the end of the paint it causes, in the real main window.
+
+Scenarios (each repeated; medians and 90th percentiles are printed):
+
+    weight   Scene.set_weight(0, 0, v): what the weights table calls on Enter
+    score    Scene.set_score(0, v): what the score lab's field/slider calls
+    drag     a real mouse drag of one data point on the dataset plot (QTest
+             press, moves ~12 ms apart - pyqtgraph drops moves faster than
+             100/s - release); the time of each move until its paint ends
+    arrow    Scene.set_class_vector(0, w, merge_key): what dragging w's tip calls
+
+The clock starts just before the edit (or the mouse event) and stops when
+Qt has painted every widget the edit made dirty, including the decision
+regions (their 0 ms timer runs in between). Target: <= 16 ms (one frame at
+60 Hz).
+
+Usage:
+    python benchmarks/latency.py             # N = 300 and 10,000 (~30 s)
+    python benchmarks/latency.py --quick     # a few seconds
+    python benchmarks/latency.py --n 100000 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="a few-second smoke run")
+    p.add_argument("--json", action="store_true", help="print one JSON object per row")
+    p.add_argument("--n", type=int, nargs="+", default=[300, 10_000], help="numbers of points")
+    p.add_argument("--classes", type=int, default=5)
+    p.add_argument("--repeat", type=int, default=25, help="edits per scenario")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.n, args.repeat = [300], 4
+    return args
+
+
+class PaintCounter:
+    def __init__(self, window):
+        from PySide6.QtCore import QEvent, QObject
+        from PySide6.QtWidgets import QWidget
+
+        counter = self
+
+        class Filter(QObject):
+            def eventFilter(self, obj, event):  # noqa: N802
+                if event.type() == QEvent.Paint:
+                    counter.count += 1
+                return False
+
+        self.count = 0
+        self._filter = Filter()
+        for w in [window, *window.findChildren(QWidget)]:
+            w.installEventFilter(self._filter)
+
+
+def settle(app, window, paints, max_rounds=20) -> float:
+    """Process events until a round paints nothing and no region update is pending;
+    returns the time the last paint round ended."""
+    view = window.dataset_view
+    end = time.perf_counter()
+    for _ in range(max_rounds):
+        before = paints.count
+        app.processEvents()
+        now = time.perf_counter()
+        if paints.count != before:
+            end = now
+        elif not view.region_timer.isActive():
+            break
+    return end
+
+
+def measure(app, window, paints, edit, repeat) -> list[float]:
+    out = []
+    for k in range(repeat + 2):
+        settle(app, window, paints)
+        time.sleep(0.012)  # pyqtgraph ignores mouse moves closer than 10 ms
+        start = time.perf_counter()
+        edit(k)
+        end = settle(app, window, paints)
+        if k >= 2:  # warm-up
+            out.append(1000 * (end - start))
+    return out
+
+
+def scenarios(app, window, repeat):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    scene, view = window.scene, window.dataset_view
+    vp = view.plot.viewport()
+    w0 = float(scene.W[0, 0])
+    s0 = float(scene.scores[0])
+    yield "weight", lambda k: scene.set_weight(0, 0, w0 + (0.05 if k % 2 else -0.05) * (1 + k % 3))
+    scene.select(None)
+    yield "score", lambda k: scene.set_score(0, s0 + 0.1 * (k % 7) - 0.3)
+    wx, wy = (float(v) for v in scene.W[:2, 0])
+    yield "arrow", lambda k: scene.set_class_vector(0, (wx + 0.02 * k, wy), merge_key=("bench", 1))
+
+    # a real drag of a point near the middle of the plot
+    i = scene.add_point(0.5, 0.5, label=0)
+    start = view.data_to_view(0.5, 0.5)
+    QTest.mouseMove(vp, start)
+    QTest.mousePress(vp, Qt.LeftButton, Qt.NoModifier, start)
+    x_before = float(scene.X[i, 0])
+
+    def move(k):
+        QTest.mouseMove(vp, start + QPoint(3 * (k + 1), (k % 5) - 2))
+    yield "drag", move
+    QTest.mouseRelease(vp, Qt.LeftButton, Qt.NoModifier, start + QPoint(3 * (repeat + 2), 0))
+    if float(scene.X[i, 0]) == x_before:
+        print("# warning: the simulated drag did not move the point", file=sys.stderr)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("SOFTMAX_EXPLORER_DATA_DIR", tempfile.mkdtemp(prefix="softmax-explorer-bench-"))
+    import frame  # noqa: E402  (benchmarks/frame.py: the same window set-up)
+    from explorer.app import make_application
+
+    app = make_application([sys.argv[0]])
+    window = frame.make_window(app)
+    paints = PaintCounter(window)
+    if not args.json:
+        print("# edit latency: edit -> end of the paint it causes; ms (target <= 16)")
+        print(f"{'scenario':>9} | {'N':>9} | {'median':>7} | {'p90':>7} | {'max':>7}")
+    for n in args.n:
+        scene = window.scene
+        scene.set_n_classes(args.classes)
+        scene.load_preset("blobs", n=n, seed=0)
+        scene.undo_stack.clear()
+        settle(app, window, paints)
+        for name, edit in scenarios(app, window, args.repeat):
+            ms = measure(app, window, paints, edit, args.repeat)
+            ms.sort()
+            row = {"scenario": name, "n_points": n, "classes": args.classes,
+                   "median_ms": statistics.median(ms), "p90_ms": ms[min(len(ms) - 1, int(0.9 * len(ms)))],
+                   "max_ms": ms[-1], "repeat": len(ms)}
+            if args.json:
+                print(json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in row.items()}),
+                      flush=True)
+            else:
+                print(f"{name:>9} | {n:>9,} | {row['median_ms']:7.2f} | {row['p90_ms']:7.2f} | "
+                      f"{row['max_ms']:7.2f}", flush=True)
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    sys.exit(main())

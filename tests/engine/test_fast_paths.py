@@ -1,0 +1,376 @@
+"""The engine's fast paths against the straightforward computations they replace.
+
+- the fused, blockwise, classes-first loss pass (``core._fused_pass``) against
+  ``core._loss_terms_reference`` (one (N, C) score matrix), ``accuracy`` and
+  ``per_sample_cross_entropy`` / ``per_sample_hinge``, with tiny blocks so
+  that every block boundary case runs;
+- checks remembered for read-only arrays (``_validate``) and the last large
+  evaluation remembered (``core._last_evaluation``): never for writable
+  arrays, never stale;
+- the decision-region rasteriser's argmax, alpha and colour packing against
+  plain per-pixel NumPy.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from numpy.testing import assert_allclose, assert_array_equal
+
+from explorer.engine import (
+    DEFAULT_PALETTE,
+    SGD,
+    accuracy,
+    grid_centres,
+    loss_and_gradients,
+    loss_terms,
+    per_sample_cross_entropy,
+    per_sample_hinge,
+    region_image,
+    region_scores,
+)
+from explorer.engine import _validate, core, regions
+from explorer.engine.core import evaluate
+
+PROPS = settings(max_examples=60, deadline=None)
+
+
+def frozen(a):
+    a = np.array(a)
+    a.flags.writeable = False
+    return a
+
+
+def problem(rng, n, D, C, dtype=np.float64, scale=1.0):
+    W = (scale * rng.normal(size=(D, C))).astype(dtype)
+    b = rng.normal(size=C).astype(dtype)
+    X = (2 * rng.normal(size=(n, D))).astype(dtype)
+    y = rng.integers(0, C, size=n)
+    return W, b, X, y
+
+
+@pytest.fixture
+def tiny_blocks(monkeypatch):
+    """Blocks of a few samples, so that small problems cross many block boundaries."""
+    monkeypatch.setattr(core, "_BLOCK_ENTRIES", 12)
+    monkeypatch.setattr(core, "_MIN_BLOCK", 3)
+
+
+def forget_evaluations():
+    core._last_evaluation = None
+
+
+@pytest.mark.parametrize("loss", ["softmax", "svm"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n,D,C", [(1, 2, 2), (7, 2, 3), (10, 3, 4), (64, 7, 10), (5, 1, 1)])
+@pytest.mark.parametrize("reg", [0.0, 0.3])
+def test_fused_pass_equals_the_reference(tiny_blocks, loss, dtype, n, D, C, reg):
+    rng = np.random.default_rng(n * 100 + D * 10 + C)
+    W, b, X, y = problem(rng, n, D, C, dtype)
+    fast = loss_terms(W, b, X, y, reg=reg, loss=loss)
+    ref = core._loss_terms_reference(W, b, X, y, reg, loss)
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    assert fast.dW.dtype == ref.dW.dtype == dtype and fast.db.dtype == dtype
+    assert fast.dW.shape == (D, C) and fast.dW.flags["C_CONTIGUOUS"]
+    assert fast.total == pytest.approx(ref.total, rel=tol, abs=tol)
+    assert fast.data == pytest.approx(ref.data, rel=tol, abs=tol)
+    assert fast.penalty == ref.penalty
+    assert_allclose(fast.dW, ref.dW, rtol=tol * 10, atol=tol)
+    assert_allclose(fast.db, ref.db, rtol=tol * 10, atol=tol)
+
+
+@pytest.mark.parametrize("loss", ["softmax", "svm"])
+def test_block_size_does_not_change_the_answer(monkeypatch, loss):
+    rng = np.random.default_rng(3)
+    W, b, X, y = problem(rng, 1000, 3, 5)
+    whole = loss_and_gradients(W, b, X, y, reg=0.1, loss=loss)
+    monkeypatch.setattr(core, "_MIN_BLOCK", 1)
+    for entries in (5, 64, 999, 5000):
+        monkeypatch.setattr(core, "_BLOCK_ENTRIES", entries)
+        total, dW, db = loss_and_gradients(W, b, X, y, reg=0.1, loss=loss)
+        assert total == pytest.approx(whole[0], rel=1e-13)
+        assert_allclose(dW, whole[1], rtol=1e-12, atol=1e-15)
+        assert_allclose(db, whole[2], rtol=1e-12, atol=1e-15)
+
+
+@PROPS
+@given(data=st.data())
+def test_fused_pass_equals_the_reference_on_random_problems(data):
+    n = data.draw(st.integers(1, 40))
+    D = data.draw(st.integers(1, 4))
+    C = data.draw(st.integers(1, 6))
+    el = st.floats(-50, 50, allow_nan=False, allow_infinity=False)
+    W = data.draw(hnp.arrays(np.float64, (D, C), elements=el))
+    b = data.draw(hnp.arrays(np.float64, (C,), elements=el))
+    X = data.draw(hnp.arrays(np.float64, (n, D), elements=el))
+    y = data.draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, C - 1)))
+    loss = data.draw(st.sampled_from(["softmax", "svm"]))
+    old = core._BLOCK_ENTRIES, core._MIN_BLOCK
+    core._BLOCK_ENTRIES, core._MIN_BLOCK = data.draw(st.integers(1, 50)), 1
+    try:
+        fast = loss_terms(W, b, X, y, loss=loss)
+        ev = evaluate(W, b, X, y, loss=loss)
+    finally:
+        core._BLOCK_ENTRIES, core._MIN_BLOCK = old
+    ref = core._loss_terms_reference(W, b, X, y, 0.0, loss)
+    assert fast.total == pytest.approx(ref.total, rel=1e-10, abs=1e-10)
+    scale = max(1.0, float(np.abs(X).max()))
+    assert_allclose(fast.dW, ref.dW, rtol=1e-9, atol=1e-11 * scale * C)
+    assert_allclose(fast.db, ref.db, rtol=1e-9, atol=1e-11 * C)
+    assert ev.accuracy == accuracy(W, b, X, y)
+
+
+@pytest.mark.parametrize("loss", ["softmax", "svm"])
+def test_evaluate_is_loss_terms_accuracy_and_per_sample_losses(tiny_blocks, loss):
+    rng = np.random.default_rng(5)
+    W, b, X, y = problem(rng, 50, 3, 4)
+    ev = evaluate(W, b, X, y, reg=0.2, loss=loss)
+    t = loss_terms(W, b, X, y, reg=0.2, loss=loss)
+    assert ev.terms.total == pytest.approx(t.total, rel=1e-14)
+    assert_allclose(ev.terms.dW, t.dW, rtol=1e-14)
+    assert ev.accuracy == accuracy(W, b, X, y)
+    S = X @ W + b
+    per = per_sample_cross_entropy(S, y) if loss == "softmax" else per_sample_hinge(S, y)
+    assert ev.losses.shape == (50,) and ev.losses.dtype == np.float64
+    assert_allclose(ev.losses, per, rtol=1e-12, atol=1e-14)
+    assert ev.terms.data == pytest.approx(per.mean(), rel=1e-12)
+
+
+@pytest.mark.parametrize("loss", ["softmax", "svm"])
+def test_accuracy_with_ties_takes_the_first_maximum(tiny_blocks, loss):
+    # W = 0: every score ties; argmax is class 0, so accuracy = share of label 0
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    y = np.arange(40) % 4
+    W, b = np.zeros((2, 4)), np.zeros(4)
+    assert evaluate(W, b, X, y, loss=loss).accuracy == accuracy(W, b, X, y) == 0.25
+    # classes 1 and 2 tie everywhere and beat the others: argmax is 1
+    b = np.array([0.0, 3.0, 3.0, -1.0])
+    assert evaluate(W, b, X, y, loss=loss).accuracy == accuracy(W, b, X, y) == 0.25
+    # a tie only on some points (x1 = 0 exactly): argmax 1 there, else by the sign of x1
+    X2 = np.array([[0.0, 1.0], [0.0, -2.0], [1.0, 0.0], [-1.0, 0.0], [0.0, 0.0]])
+    W2 = np.array([[0.0, -1.0, 1.0], [0.0, 0.0, 0.0]])
+    b2 = np.array([-5.0, 0.0, 0.0])
+    for y2 in ([1, 2, 2, 1, 1], [2, 2, 2, 1, 2], [0, 1, 1, 2, 1]):
+        assert evaluate(W2, b2, X2, y2, loss=loss).accuracy == accuracy(W2, b2, X2, y2)
+
+
+def test_float32_stays_float32_and_huge_gaps_are_finite(tiny_blocks):
+    X = np.array([[1e19]] * 5, dtype=np.float32)
+    W = np.array([[3e19, -3e19]], dtype=np.float32)
+    b = np.zeros(2, dtype=np.float32)
+    ev = evaluate(W, b, X, [1, 1, 0, 1, 0])
+    assert ev.terms.dW.dtype == np.float32
+    assert np.all(np.isfinite(ev.losses))
+    assert ev.losses[0] == pytest.approx(6e38, rel=1e-6)
+    assert ev.accuracy == 0.4
+
+
+def test_overflow_falls_back_to_the_reference_and_its_errors(tiny_blocks):
+    X = np.full((9, 2), 1e200)
+    W = np.full((2, 3), 1e200)
+    with pytest.raises(ValueError, match="scores X @ W \\+ b overflow"):
+        evaluate(W, np.zeros(3), X, np.zeros(9, int))
+    # per-sample losses of 1e308 whose sum overflows: the mean is still finite
+    X = np.array([[5e153]] * 3)
+    W = np.array([[1e154, -1e154]])
+    ev = evaluate(W, np.zeros(2), X, [1, 1, 1])
+    assert ev.terms.total == pytest.approx(1e308, rel=1e-12)
+    assert_allclose(ev.losses, 1e308, rtol=1e-12)
+    assert_allclose(ev.terms.db, [1.0, -1.0])
+    assert ev.accuracy == 0.0
+
+
+# -- remembered checks ---------------------------------------------------------------
+def test_writable_arrays_are_always_checked():
+    X = np.ones((5000, 2))
+    y = np.zeros(5000, dtype=np.int64)
+    W, b = np.zeros((2, 3)), np.zeros(3)
+    loss_and_gradients(W, b, X, y)
+    X[7, 1] = np.nan
+    with pytest.raises(ValueError, match="X contains NaN or infinity"):
+        loss_and_gradients(W, b, X, y)
+    X[7, 1] = 0.0
+    y[3] = 3
+    with pytest.raises(ValueError, match="out of range"):
+        loss_and_gradients(W, b, X, y)
+
+
+def test_read_only_arrays_are_checked_once():
+    X = frozen(np.ones((5000, 2)))
+    y = frozen(np.zeros(5000, dtype=np.int64))
+    W, b = np.zeros((2, 3)), np.zeros(3)
+    assert not _validate._checked(X, "finite")
+    loss_and_gradients(W, b, X, y)
+    assert _validate._checked(X, "finite")  # the next call skips the pass over X
+    assert _validate._checked(y, ("labels", 3)) and not _validate._checked(y, ("labels", 2))
+    small = frozen(np.ones((10, 2)))  # cheaper to check than to remember
+    loss_and_gradients(W, b, small, np.zeros(10, dtype=np.int64))
+    assert not _validate._checked(small, "finite")
+    # a read-only view of a writable array may change: always checked
+    base = np.ones((5000, 2))
+    view = base[:]
+    view.flags.writeable = False
+    loss_and_gradients(W, b, view, y)
+    assert not _validate._checked(view, "finite")
+    base[0, 0] = np.inf
+    with pytest.raises(ValueError, match="X contains NaN or infinity"):
+        loss_and_gradients(W, b, view, y)
+    # labels are remembered per number of classes
+    with pytest.raises(ValueError, match="out of range"):
+        loss_and_gradients(np.zeros((2, 1)), np.zeros(1), X, frozen(np.ones(5000, dtype=np.int64)))
+
+
+def test_remembered_checks_do_not_keep_arrays_alive():
+    import gc
+    import weakref
+
+    X = frozen(np.ones((5000, 2)))
+    loss_and_gradients(np.zeros((2, 2)), np.zeros(2), X, np.zeros(5000, dtype=np.int64))
+    ref = weakref.ref(X)
+    del X
+    gc.collect()
+    assert ref() is None
+
+
+def test_last_evaluation_is_reused_only_for_the_same_inputs():
+    forget_evaluations()
+    rng = np.random.default_rng(2)
+    W, b, X, y = problem(rng, 6000, 2, 3)
+    X, y = frozen(X), frozen(y)
+    t1 = loss_terms(W, b, X, y, reg=0.1)
+    t1.dW[0, 0] = 12345.0  # the caller owns what it got
+    t2 = loss_terms(W.copy(), b.copy(), X, y, reg=0.1)
+    assert t2.dW[0, 0] != 12345.0
+    assert_array_equal(t2.dW, core._loss_terms_reference(W, b, X, y, 0.1, "softmax").dW)
+    # another W, reg, loss or X: computed afresh
+    W2 = W.copy()
+    W2[0, 0] = np.nextafter(W2[0, 0], 1.0)
+    assert_array_equal(loss_terms(W2, b, X, y, reg=0.1).dW,
+                       core._loss_terms_reference(W2, b, X, y, 0.1, "softmax").dW)
+    assert loss_terms(W, b, X, y, reg=0.2).penalty == pytest.approx(0.2 * np.sum(W * W))
+    assert loss_terms(W, b, X, y, reg=0.1, loss="svm").total == pytest.approx(
+        core._loss_terms_reference(W, b, X, y, 0.1, "svm").total)
+    X2 = frozen(np.array(X) + 1.0)
+    assert loss_terms(W, b, X2, y, reg=0.1).total == pytest.approx(
+        core._loss_terms_reference(W, b, X2, y, 0.1, "softmax").total)
+    # writable data is never remembered
+    forget_evaluations()
+    Xw = np.array(X)
+    loss_terms(W, b, Xw, y)
+    assert core._last_evaluation is None
+
+
+def test_full_batch_sgd_reuses_the_scene_evaluation_and_matches_a_plain_step():
+    forget_evaluations()
+    rng = np.random.default_rng(4)
+    W, b, X, y = problem(rng, 6000, 2, 3)
+    X, y = frozen(X), frozen(y)
+    evaluate(W, b, X, y, reg=0.01)  # what the scene does after each tick
+    opt = SGD(W, b, lr=0.5, reg=0.01)
+    opt.step(X, y)
+    _, dW, db = core._loss_and_gradients_unchecked(W, b, np.array(X), np.array(y), 0.01, "softmax")
+    assert_allclose(opt.W, W - 0.5 * dW, rtol=1e-14)
+    assert_allclose(opt.b, b - 0.5 * db, rtol=1e-14)
+
+
+# -- decision regions ------------------------------------------------------------------
+@pytest.mark.parametrize("C", [1, 2, 3, 7, 10])
+def test_first_argmax_equals_numpy_argmax(C):
+    rng = np.random.default_rng(C)
+    S = rng.integers(-2, 3, size=(C, 500)).astype(float)  # many ties
+    m = S.max(axis=0)
+    labels = regions._first_argmax(S, m)
+    assert labels.dtype == np.uint8
+    assert_array_equal(labels, S.argmax(axis=0))
+
+
+def test_region_image_alpha_within_one_level_of_float64():
+    rng = np.random.default_rng(0)
+    for C in (2, 3, 5, 10):
+        W, b = rng.normal(size=(2, C)) * 2, rng.normal(size=C)
+        xlim, ylim, g = (-4.0, 3.0), (-2.0, 5.0), 64
+        img = region_image(W, b, xlim, ylim, g, alpha=(25, 120), boundaries=False)
+        S = region_scores(W, b, xlim, ylim, g)
+        P = np.exp(S - S.max(axis=0))
+        conf = 1.0 / P.sum(axis=0)
+        alpha = np.clip(np.rint(25 + 95 * (conf - 1 / C) * C / (C - 1)), 0, 255)
+        assert np.max(np.abs(img[..., 3].ravel().astype(int) - alpha)) <= 1
+        assert_array_equal(img[..., :3].reshape(-1, 3), DEFAULT_PALETTE[S.argmax(axis=0)])
+
+
+def test_region_scores_overflow_check_matches_a_full_check():
+    xs, ys = grid_centres((-1e10, 1e10), (-1.0, 1.0), 5)
+    for W00 in (1e297, 1e298, 1e299, 1.7e298, -1.7e298):
+        W = np.array([[W00, 0.0], [0.0, 1.0]])
+        b = np.array([0.0, 1e308])
+        with np.errstate(over="ignore", invalid="ignore"):
+            full = (W[0][:, None, None] * xs[None, None, :] + W[1][:, None, None] * ys[None, :, None]
+                    + b[:, None, None])
+        if np.all(np.isfinite(full)):
+            region_scores(W, b, (-1e10, 1e10), (-1.0, 1.0), 5)
+        else:
+            with pytest.raises(ValueError, match="overflow"):
+                region_scores(W, b, (-1e10, 1e10), (-1.0, 1.0), 5)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_scores_by_blocks_equal_one_product(tiny_blocks, monkeypatch, dtype):
+    from explorer.engine import compute_scores, predict
+
+    monkeypatch.setattr(core, "_SERIAL_GEMM", 24)  # blocks of 3 rows (with tiny_blocks)
+    rng = np.random.default_rng(8)
+    W, b, X, _ = problem(rng, 20, 2, 4, dtype)
+    S = compute_scores(W, b, X)
+    assert S.shape == (20, 4) and S.dtype == dtype and S.flags["C_CONTIGUOUS"]
+    assert_allclose(S, X @ W + b, rtol=1e-6 if dtype == np.float32 else 1e-14)
+    assert_array_equal(predict(W, b, X), (X @ W + b).argmax(axis=1))
+    assert core._rows_per_block(4, 2) == 3
+
+
+@pytest.mark.parametrize("block", [1, 50, 1 << 16])
+@pytest.mark.parametrize("names", [(), ("x1^2", "x1*x2", "sin(x2)")])
+def test_region_image_by_blocks_equals_a_per_pixel_computation(monkeypatch, block, names):
+    from explorer.engine import expand_features
+
+    monkeypatch.setattr(regions, "_REGION_BLOCK", block)
+    rng = np.random.default_rng(len(names) + block)
+    C, g = 4, 23
+    W, b = rng.normal(size=(2 + len(names), C)), rng.normal(size=C)
+    xlim, ylim = (-3.0, 4.0), (-2.0, 2.5)
+    img = region_image(W, b, xlim, ylim, g, features=names, alpha=(10, 250), boundaries=True,
+                       boundary_rgba=(1, 2, 3, 4))
+    xs, ys = grid_centres(xlim, ylim, g)
+    xx, yy = np.meshgrid(xs, ys)
+    S = expand_features(np.column_stack([xx.ravel(), yy.ravel()]), names) @ W + b
+    labels = S.argmax(axis=1).reshape(g, g)
+    edge = np.zeros((g, g), dtype=bool)
+    edge[:, :-1] |= labels[:, :-1] != labels[:, 1:]
+    edge[:-1, :] |= labels[:-1, :] != labels[1:, :]
+    assert_array_equal(img[~edge][:, :3], DEFAULT_PALETTE[labels[~edge]])
+    assert_array_equal(img[edge], np.broadcast_to((1, 2, 3, 4), (edge.sum(), 4)))
+    P = np.exp(S - S.max(axis=1, keepdims=True))
+    conf = (1.0 / P.sum(axis=1)).reshape(g, g)
+    alpha = np.rint(10 + 240 * (conf - 1 / C) * C / (C - 1))
+    assert np.max(np.abs(img[..., 3][~edge].astype(int) - alpha[~edge])) <= 1
+
+
+def test_region_image_errors_keep_their_order():
+    lim = (-1.0, 1.0)
+    bad_palette = np.zeros((2, 3), np.uint8)
+    # an overflow of the scores is reported before bad options, with or without features
+    with pytest.raises(ValueError, match="overflow"):
+        region_image(np.full((2, 3), 1e308), np.zeros(3), (-1e10, 1e10), lim, 4, palette=bad_palette)
+    with pytest.raises(ValueError, match="overflow"):
+        region_image(np.full((3, 3), 1e308), np.zeros(3), (-1e10, 1e10), lim, 4, palette=bad_palette,
+                     features=["x1^2"])
+    with pytest.raises(ValueError, match="palette"):
+        region_image(np.ones((3, 3)), np.zeros(3), lim, lim, 4, palette=bad_palette, features=["x1^2"])
+    with pytest.raises(ValueError, match="alpha"):
+        region_image(np.ones((3, 3)), np.zeros(3), lim, lim, 4, alpha=(0, 300), features=["x1^2"])
+
+
+def test_region_image_of_one_class():
+    img = region_image(np.ones((2, 1)), np.zeros(1), (-1.0, 1.0), (-1.0, 1.0), 5, alpha=(10, 200))
+    assert_array_equal(img[..., 3], 200)
+    assert_array_equal(img[..., :3], np.broadcast_to(DEFAULT_PALETTE[0], (5, 5, 3)))
