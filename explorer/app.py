@@ -32,9 +32,13 @@ def make_application(argv=None) -> QApplication:
 def run(args, scene_fields=None) -> int:
     """Start the app; ``scene_fields`` is a scene file already read and validated."""
     app = make_application()
+    from .errors import install_exception_hook
     from .main_window import MainWindow
 
-    window = MainWindow()
+    # Installed first, so that even an error while building the window is reported.
+    holder = {}
+    install_exception_hook(lambda: holder.get("window"))
+    window = holder["window"] = MainWindow()
     if getattr(args, "classes", None):
         window.scene.set_n_classes(args.classes)
     if getattr(args, "preset", None):

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from . import __version__, export, paths, scene_io, style
 from .autosave import Autosaver
 from .layouts import DEFAULT_LAYOUT, LAYOUTS
+from .perf import FrameRateLabel, FrameRateMeter
 from .state import Scene
 from .training import Trainer
 from .views.curves import CurvesView
@@ -148,6 +149,10 @@ class MainWindow(QMainWindow):
         self._add_dock("timeline", "Timeline", self.timeline_view)
         self._add_dock("point_table", "Points table", self.point_table_view)
 
+        self.fps_meter = FrameRateMeter(self.dataset_view.plot, self, active=False)
+        self.fps_label = FrameRateLabel(self.fps_meter)
+        self.statusBar().addPermanentWidget(self.fps_label)
+        self.fps_label.hide()
         self.summary_label = QLabel()
         self.summary_label.setToolTip("Full-batch loss and training accuracy of the current W and b")
         self.statusBar().addPermanentWidget(self.summary_label)
@@ -282,6 +287,10 @@ class MainWindow(QMainWindow):
                                             QKeySequence("Ctrl+Shift+H"),
                                             "More saturated class colours (colour-blind safe)",
                                             checkable=True)
+        self.fps_action = self._action(view, "Show &frame rate", self.show_frame_rate,
+                                       QKeySequence("Ctrl+Shift+F"),
+                                       "Frames per second of the dataset plot, in the status bar",
+                                       checkable=True)
         view.addSeparator()
         layouts = view.addMenu("Lesson &layout")
         self.layout_group = QActionGroup(self)
@@ -466,6 +475,17 @@ class MainWindow(QMainWindow):
     def set_high_contrast(self, on: bool) -> None:
         style.appearance.set_palette("high-contrast" if on else "okabe-ito")
         self._save_preferences()
+
+    def show_frame_rate(self, on: bool) -> None:
+        """View > Show frame rate: a live fps readout of the dataset plot."""
+        if on:
+            self.fps_meter.reset()
+            self.fps_meter.start()
+        else:
+            self.fps_meter.stop()
+        self.fps_label.setVisible(on)
+        if self.fps_action.isChecked() != on:
+            self.fps_action.setChecked(on)
 
     def set_presentation(self, on: bool) -> None:
         """Full screen for the projector; the menu bar stays for the keyboard."""

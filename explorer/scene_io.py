@@ -291,7 +291,7 @@ def parse_scene(text: str | bytes) -> dict:
     if preset is not None:
         if not isinstance(preset, dict):
             raise ValueError("'preset' must be an object or null")
-        if preset.get("name") not in engine.DATASETS:
+        if not isinstance(preset.get("name"), str) or preset["name"] not in engine.DATASETS:
             raise ValueError(f"unknown preset {preset.get('name')!r}")
         noise = preset.get("noise")
         preset = {
@@ -366,7 +366,13 @@ def parse_csv(text: str, n_classes: int | None = None):
     Labels are whole numbers from 0; with ``n_classes`` they must be below it.
     A bad row raises ``ValueError`` naming its line number and the problem.
     """
-    rows = csv.reader(io.StringIO(text))
+    try:
+        return _parse_csv_rows(csv.reader(io.StringIO(text, newline=None)), n_classes)
+    except csv.Error as exc:
+        raise ValueError(f"not a readable CSV file ({exc})") from None
+
+
+def _parse_csv_rows(rows, n_classes):
     xs, labels = [], []
     max_label = (n_classes - 1) if n_classes else engine.MAX_CLASSES - 1
     for line_no, row in enumerate(rows, start=1):
@@ -408,7 +414,5 @@ def load_csv(path, n_classes: int | None = None):
         _fail(path, f"not a text file (UTF-8 decoding failed at byte {exc.start})")
     try:
         return parse_csv(text, n_classes)
-    except csv.Error as exc:
-        _fail(path, f"not a CSV file ({exc})")
     except ValueError as exc:
         _fail(path, str(exc))

@@ -18,6 +18,7 @@ import contextlib
 import dataclasses
 import math
 import numbers
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -169,6 +170,7 @@ class Scene(QObject):
     selection_changed = Signal()  # the selected point
     active_class_changed = Signal()  # the class new points get
     history_changed = Signal()  # the training curves
+    metrics_changed = Signal()  # a new full-batch evaluation (see ``metrics``)
     edit_started = Signal()  # a user edit, undo or redo is about to change the scene
     highlight_changed = Signal()  # the quantity to emphasise across views (hover)
 
@@ -184,6 +186,10 @@ class Scene(QObject):
         self._cache: dict = {}
         self._history = TrainingCurves()
         self._timeline = ParameterHistory()
+        self._published: Metrics | None = None  # the last full evaluation while training
+        self._training_chunked = False  # metrics are being spread over frames
+        self._job: _EvaluationJob | None = None
+        self._eval_seconds_per_row = 0.0  # measured; decides whether to spread
         self._batch_depth = 0
         self._pending: set[str] = set()
         self._pending_before: SceneData | None = None
@@ -295,11 +301,30 @@ class Scene(QObject):
             return None
         return self._evaluated("acc")
 
+    def metrics(self) -> "Metrics":
+        """The latest full-batch evaluation: loss terms and accuracy, and the step of W they
+        belong to.
+
+        Outside training, and while training a dataset small enough to evaluate in
+        every frame, it is exact for the current W and b. While training a large
+        dataset it is spread over several frames (so that no frame stalls) and lags
+        a few steps behind: ``metrics().step`` says which step it describes.
+        ``metrics_changed`` fires when it changes. Views that show full-batch numbers
+        read this, not ``loss_terms()``, which always evaluates the current W now.
+        """
+        if self._published is not None and self._training_chunked:
+            return self._published
+        d = self._data
+        return Metrics(d.step, d.W, d.b, self.loss_terms(), self.accuracy())
+
     def lab_scores(self) -> np.ndarray:
         """The score vector the score lab shows: the selected point's, or the free scores."""
         if self._selected is None:
             return self._data.scores
-        return self.point_scores()[self._selected]
+        if "S" in self._cache:
+            return self._cache["S"][self._selected]
+        d, i = self._data, self._selected
+        return self._cached(("S", i), lambda: engine.compute_scores(d.W, d.b, self.Z[i:i + 1])[0])
 
     def lab_label(self) -> int:
         """The true class the score lab uses."""
@@ -371,8 +396,10 @@ class Scene(QObject):
             return
         if "classes" in groups:
             groups = groups | {"dataset", "weights", "scores"}
+        if groups & {"classes", "features", "dataset", "weights", "hyper"} and not self._training_chunked:
+            groups = groups | {"metrics"}
         order = ("classes", "features", "dataset", "weights", "scores", "hyper",
-                 "selection", "active_class", "history")
+                 "selection", "active_class", "metrics", "history")
         for g in order:
             if g in groups:
                 getattr(self, f"{g}_changed").emit()
@@ -822,17 +849,48 @@ class Scene(QObject):
         return True
 
     # ------------------------------------------------------------ training
+    EVAL_BUDGET_S = 0.006  # full-batch evaluation per training frame, at most
+
     def apply_training(self, W: np.ndarray, b: np.ndarray, steps: int, records=()) -> None:
         """Store parameters reached by ``steps`` SGD updates (no undo entry of its own).
 
         ``records`` are the ``(W, b, loss)`` after each of the steps, for the
         timeline. The training controller wraps a run in one undo entry (see
-        ``push_training_run``). Records one point of the curves.
+        ``push_training_run``). Records a point of the curves whenever a
+        full-batch evaluation completes: every frame for a dataset that can be
+        evaluated within ``EVAL_BUDGET_S``, otherwise every few frames (see
+        ``metrics``). Raises ``ValueError`` (changing nothing) if the new
+        parameters cannot be evaluated.
         """
         d = self._data
         W, b = self._check_params(W, b, d.W.shape[0], d.n_classes)
         new = d.replace(W=W, b=b, step=d.step + int(steps))
-        self._apply(new, self._derive(new))  # raises ValueError: nothing changes
+        n = d.X.shape[0]
+        spread = n and self._eval_seconds_per_row * n > self.EVAL_BUDGET_S
+        if not spread:
+            t0 = time.perf_counter()
+            derived = self._derive(new)  # raises ValueError: nothing changes
+            if n:
+                self._eval_seconds_per_row = (time.perf_counter() - t0) / n
+            self._training_chunked = False
+            self._job = None
+            self._apply(new, derived)
+        else:
+            Z = self.Z
+            if not self._scores_bounded(W, b, Z):
+                self._derive(new)  # the exact check, which raises the engine's message
+            self._training_chunked = True
+            self._apply(new, {"Z": Z, "absmax": self._cache["absmax"]})
+        self._record_timeline(d, records)
+        if spread:
+            self._advance_job()
+        else:
+            t = self.loss_terms()
+            if t is not None:
+                self._history.append(new.step, t.data, t.penalty, t.total, self.accuracy())
+        self._emit({"history"})
+
+    def _record_timeline(self, d: SceneData, records) -> None:
         tl = self._timeline
         if not len(tl) or tl.shape != d.W.shape or not tl.has_step(d.step):
             tl.reset(d.W.shape)
@@ -840,10 +898,40 @@ class Scene(QObject):
         tl.truncate_after(d.step)
         for k, (Wk, bk, loss) in enumerate(records, start=1):
             tl.record(d.step + k, Wk, bk, loss)
-        t = self.loss_terms()
-        if t is not None:
-            self._history.append(new.step, t.data, t.penalty, t.total, self.accuracy())
-        self._emit({"history"})
+
+    def _scores_bounded(self, W, b, Z) -> bool:
+        """A cheap proof that every score of ``Z @ W + b`` is finite (|s| < 1e300)."""
+        if "absmax" not in self._cache:
+            self._cache["absmax"] = np.abs(Z).max(axis=0) if Z.shape[0] else np.zeros(Z.shape[1])
+        bound = float(self._cache["absmax"] @ np.abs(W).max(axis=1)) + float(np.abs(b).max())
+        return np.isfinite(bound) and bound < 1e300
+
+    def _advance_job(self) -> None:
+        """Evaluate the next rows of the current full-batch job; publish it when done."""
+        d = self._data
+        job = self._job
+        if job is None or not job.valid_for(d, self.Z):
+            job = self._job = _EvaluationJob(d, self.Z)
+        rows = max(1000, int(self.EVAL_BUDGET_S / max(self._eval_seconds_per_row, 1e-9)))
+        t0 = time.perf_counter()
+        done = job.advance(rows)
+        self._eval_seconds_per_row = (time.perf_counter() - t0) / max(job.last_rows, 1)
+        if done:
+            self._published = job.result()
+            self._job = None
+            m = self._published
+            if m.terms is not None:
+                self._history.append(m.step, m.terms.data, m.terms.penalty, m.terms.total,
+                                     m.accuracy)
+            self.metrics_changed.emit()
+
+    def end_training(self) -> None:
+        """Training paused: metrics are exact again (computed on demand)."""
+        if self._training_chunked:
+            self._training_chunked = False
+            self._job = None
+            self._published = None
+            self.metrics_changed.emit()
 
     def go_to_step(self, step: int, merge_key=None) -> bool:
         """Set W and b to those recorded at an earlier (or later) step of the timeline."""
@@ -996,3 +1084,57 @@ class ParameterHistory:
         """``(steps, losses)`` of every entry, oldest first."""
         steps = np.arange(self._first, self._first + self._n)
         return steps, self._loss[steps % self.capacity]
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """A full-batch evaluation of the parameters of one step."""
+
+    step: int
+    W: np.ndarray
+    b: np.ndarray
+    terms: "engine.LossTerms | None"
+    accuracy: float | None
+
+
+class _EvaluationJob:
+    """A full-batch evaluation of one (W, b) spread over several training frames.
+
+    Rows are evaluated block by block with ``engine.core.evaluate`` (without the
+    penalty); the block means are combined weighted by their sizes, and the L2
+    penalty is added once at the end, so the result equals one evaluation of
+    the whole batch up to rounding.
+    """
+
+    def __init__(self, d: SceneData, Z: np.ndarray):
+        self.step, self.W, self.b = d.step, d.W, d.b
+        self.Z, self.y, self.reg, self.loss = Z, d.y, d.reg, d.loss
+        self.n = Z.shape[0]
+        self.pos = 0
+        self.last_rows = 0
+        self.data_sum = 0.0
+        self.dW_sum = np.zeros(d.W.shape)
+        self.db_sum = np.zeros(d.b.shape)
+        self.correct = 0.0
+
+    def valid_for(self, d: SceneData, Z: np.ndarray) -> bool:
+        return self.Z is Z and self.y is d.y and self.reg == d.reg and self.loss == d.loss
+
+    def advance(self, rows: int) -> bool:
+        lo, hi = self.pos, min(self.n, self.pos + rows)
+        ev = engine.core.evaluate(self.W, self.b, self.Z[lo:hi], self.y[lo:hi], reg=0.0,
+                                  loss=self.loss)
+        k = hi - lo
+        self.data_sum += ev.terms.data * k
+        self.dW_sum += ev.terms.dW * k
+        self.db_sum += ev.terms.db * k
+        self.correct += ev.accuracy * k
+        self.pos, self.last_rows = hi, k
+        return hi >= self.n
+
+    def result(self) -> Metrics:
+        data = self.data_sum / self.n
+        penalty = engine.l2_penalty(self.W, self.reg)
+        dW = self.dW_sum / self.n + 2.0 * self.reg * self.W
+        terms = engine.LossTerms(data + penalty, data, penalty, dW, self.db_sum / self.n)
+        return Metrics(self.step, self.W, self.b, terms, self.correct / self.n)

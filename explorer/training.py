@@ -74,6 +74,7 @@ class Trainer(QObject):
             return
         self._timer.stop()
         self._close_run()
+        self.scene.end_training()
         self.running_changed.emit(False)
 
     def toggle(self) -> None:
@@ -87,6 +88,7 @@ class Trainer(QObject):
             return False
         ok = self._run(1)
         self._close_run()
+        self.scene.end_training()
         return ok
 
     def run_frame(self) -> bool:
@@ -100,6 +102,7 @@ class Trainer(QObject):
 
     def finish_run(self) -> None:
         self._close_run()
+        self.scene.end_training()
 
     def step_back(self) -> bool:
         """Go back one SGD step along the timeline (pauses; clears the momentum)."""
@@ -108,7 +111,11 @@ class Trainer(QObject):
         if target < 0 or not self.scene.timeline.has_step(target):
             self.error.emit("No earlier step in the timeline")
             return False
-        self.scene.go_to_step(target)
+        try:
+            self.scene.go_to_step(target)
+        except ValueError as exc:  # e.g. recorded with another number of classes
+            self.error.emit(f"Cannot step back: {exc}")
+            return False
         if self._sgd is not None:
             self._sgd.reset_momentum()
         return True

@@ -344,9 +344,29 @@ def compute_scores(W, b, X) -> np.ndarray:
     Raises ``ValueError`` if a score overflows (is not finite).
     """
     W, b, X = check_model(W, b, X)
-    S = _scores_unchecked(W, b, X)
+    S = _scores_rowwise(W, b, X)
     if not np.all(np.isfinite(S)):
         raise ValueError("scores X @ W + b overflow: the weights or points are too large")
+    return S
+
+
+def _scores_rowwise(W: np.ndarray, b: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """``X @ W + b`` summed feature by feature in a fixed order.
+
+    Each row's scores are then bitwise the same whether it is computed alone
+    or with any other rows (a BLAS product may round differently by batch
+    size), so a point's scores read the same in every view.
+    """
+    n, D = X.shape
+    S = np.empty((n, W.shape[1]), dtype=np.result_type(X, W))
+    k = max(1, _rows_per_block(W.shape[1], D))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start in range(0, n, k):
+            Xb, Sb = X[start:start + k], S[start:start + k]
+            np.multiply(Xb[:, :1], W[0], out=Sb)
+            for d in range(1, D):
+                Sb += Xb[:, d:d + 1] * W[d]
+            Sb += b
     return S
 
 

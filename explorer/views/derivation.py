@@ -12,6 +12,7 @@ every view (``Scene.set_highlight``); leaving clears it.
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -396,12 +397,21 @@ class DerivationView(QWidget):
                  f"<b>{num(J[y, y])}</b>"],
                 ("jacobian", y, y), J[y, y])
 
-        # dL/dp_y
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dl_dp = -1.0 / p[y]
+        # dL/dp_y = -1/p_y = -e^L, formed from the stable loss L = -ln p_y so that a
+        # p_y too small for a double (e.g. e^-800) still reads right, without inf.
+        L = self.scene.lab_loss()
+        if p[y] >= 1e-300:  # the formula as written: 1/p_y is at most 1e300
+            dl_dp = -1.0 / float(p[y])
+            p_text, dl_text = num(p[y]), num(dl_dp)
+        elif L <= 700.0:  # p_y underflowed, but e^L is still a double
+            dl_dp = -math.exp(L)
+            p_text, dl_text = f"e<sup>−{num(L, 4)}</sup>", num(dl_dp)
+        else:
+            dl_dp = -math.inf  # beyond a double; shown as a power of e
+            p_text, dl_text = f"e<sup>−{num(L, 4)}</sup>", f"−e<sup>{num(L, 4)}</sup>"
         self._set_line("dL_dpy",
-                       [f"L = −ln p{_Y} ⇒ ∂L/∂p{_Y}", f"−1/p{_Y}", f"−1/{num(p[y])}",
-                        f"<b>{num(dl_dp)}</b>"],
+                       [f"L = −ln p{_Y} ⇒ ∂L/∂p{_Y}", f"−1/p{_Y}", f"−1/{p_text}",
+                        f"<b>{dl_text}</b>"],
                        ("prob", y), dl_dp)
 
         # dL/ds_y and dL/ds_j (the chain rule through p_y)

@@ -165,6 +165,7 @@ class GradientCheckView(QWidget):
         if n >= 1000 and per_eval > 0:  # small checks measure mostly the overhead
             self._seconds_per_point_eval = per_eval / n
         self.result = result
+        self.result_features = tuple(self.scene.feature_names)  # the rows of result.dW
         self.n_checked = n
         self.stale = False
         self._show(result)
@@ -263,7 +264,7 @@ class GradientCheckView(QWidget):
                              f"{word}</span>")
         self.max_error.setText(f"max abs error {sci(r.max_abs_error)}")
         self._show_status()
-        names = [feature_text(n) for n in self.scene.feature_names]
+        names = [feature_text(n) for n in self.result_features]
         D, C = r.dW.shape
         labels = [f"W[{names[d]},{k + 1}]" for d in range(D) for k in range(C)]
         labels += [f"b[{k + 1}]" for k in range(C)]

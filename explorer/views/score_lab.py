@@ -781,6 +781,8 @@ class ScoreLab(QWidget):
             return False
 
     def _on_score_edited(self, j: int, value) -> None:
+        if j >= min(len(self.score_edits), self.scene.n_classes):
+            return  # the editor of a class just removed, committing as it goes
         edit = self.score_edits[j]
         try:
             self.scene.set_score(j, value)

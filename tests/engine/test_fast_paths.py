@@ -30,6 +30,7 @@ from explorer.engine import (
     region_image,
     region_scores,
 )
+from explorer import engine
 from explorer.engine import _validate, core, regions
 from explorer.engine.core import evaluate
 
@@ -323,7 +324,9 @@ def test_scores_by_blocks_equal_one_product(tiny_blocks, monkeypatch, dtype):
     W, b, X, _ = problem(rng, 20, 2, 4, dtype)
     S = compute_scores(W, b, X)
     assert S.shape == (20, 4) and S.dtype == dtype and S.flags["C_CONTIGUOUS"]
-    assert_allclose(S, X @ W + b, rtol=1e-6 if dtype == np.float32 else 1e-14)
+    # summed feature by feature, not by one product: equal up to rounding
+    assert_allclose(S, X @ W + b, rtol=1e-6 if dtype == np.float32 else 1e-12,
+                    atol=1e-6 if dtype == np.float32 else 1e-14)
     assert_array_equal(predict(W, b, X), (X @ W + b).argmax(axis=1))
     assert core._rows_per_block(4, 2) == 3
 
@@ -374,3 +377,14 @@ def test_region_image_of_one_class():
     img = region_image(np.ones((2, 1)), np.zeros(1), (-1.0, 1.0), (-1.0, 1.0), 5, alpha=(10, 200))
     assert_array_equal(img[..., 3], 200)
     assert_array_equal(img[..., :3], np.broadcast_to(DEFAULT_PALETTE[0], (5, 5, 3)))
+
+
+def test_compute_scores_of_a_row_do_not_depend_on_the_other_rows():
+    """A point's scores are bitwise the same computed alone or in a batch (every view agrees)."""
+    rng = np.random.default_rng(7)
+    for n, D, C in [(1, 2, 3), (50, 2, 5), (70_000, 4, 10)]:
+        X, W, b = rng.normal(size=(n, D)), rng.normal(size=(D, C)), rng.normal(size=C)
+        S = engine.compute_scores(W, b, X)
+        np.testing.assert_allclose(S, X @ W + b, rtol=1e-12, atol=1e-12)
+        for i in {0, n // 2, n - 1}:
+            np.testing.assert_array_equal(engine.compute_scores(W, b, X[i:i + 1])[0], S[i])

@@ -312,3 +312,15 @@ def test_cancelling_a_gif_writes_nothing(tmp_path):
     n = export.record_gif(path, 20, lambda: f"step {next(steps)}", lambda: image,
                           progress=lambda k, total: k < 5)
     assert n == 0 and not path.exists()
+
+
+def test_view_show_frame_rate_reads_out_the_plot_frame_rate(window, qtbot):
+    press(qtbot, window, "Ctrl+Shift+F")
+    assert window.fps_label.isVisible() and window.fps_meter.active
+    window.trainer.play()
+    qtbot.waitUntil(lambda: window.fps_meter.fps > 0, timeout=5000)
+    window.trainer.pause()
+    assert window.fps_label.text().endswith(("fps", "ms"))
+    assert float(window.fps_label.text().split()[0]) > 0
+    press(qtbot, window, "Ctrl+Shift+F")
+    assert not window.fps_label.isVisible() and not window.fps_meter.active

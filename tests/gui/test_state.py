@@ -314,3 +314,31 @@ def test_an_edit_in_place_keeps_the_momentum(scene, trainer):
     _, dW, _ = engine.loss_and_gradients(W1, b1, scene.Z, scene.y, reg=scene.reg)
     v1 = scene.timeline.at(1)[0] - scene.timeline.at(0)[0]  # the velocity after step 1
     np.testing.assert_allclose(scene.W, W1 + 0.9 * v1 - scene.lr * dW, rtol=1e-12, atol=1e-15)
+
+
+def test_large_datasets_spread_the_full_batch_evaluation_over_frames(scene, trainer, qtbot,
+                                                                     monkeypatch):
+    scene.load_preset("blobs", 5000, None, 0)
+    monkeypatch.setattr(type(scene), "EVAL_BUDGET_S", 1e-9)  # as if 5000 points were too many
+    monkeypatch.setattr(scene, "_eval_seconds_per_row", 1.0)  # measured: slow
+    trainer.play()
+    published = []
+    scene.metrics_changed.connect(lambda: published.append(scene.metrics()))
+    for _ in range(12):
+        trainer.tick()
+    assert scene._training_chunked
+    assert published, "no evaluation completed"
+    for m in published:
+        W, b, _ = scene.timeline.at(m.step)
+        np.testing.assert_array_equal(m.W, W)
+        ref = engine.loss_terms(W, b, scene.Z, scene.y, reg=scene.reg)
+        assert m.terms.total == pytest.approx(ref.total, rel=1e-12)
+        np.testing.assert_allclose(m.terms.dW, ref.dW, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(m.terms.db, ref.db, rtol=1e-10, atol=1e-14)
+        assert m.accuracy == engine.accuracy(W, b, scene.Z, scene.y)
+    assert scene.metrics().step < scene.step  # it lags while training
+    np.testing.assert_array_equal(scene.history.column("step")[-len(published):],
+                                  [m.step for m in published])
+    trainer.pause()
+    m = scene.metrics()
+    assert m.step == scene.step and m.terms.total == scene.loss_terms().total
