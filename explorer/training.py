@@ -18,6 +18,12 @@ from . import engine
 from .state import Scene, SceneData
 
 FRAME_MS = 16  # ~60 frames per second
+# A run "blows up" when its full-batch loss passes BLOWUP_LOSS, or grows BLOWUP_FACTOR
+# times above where the run started while also above BLOWUP_MIN_LOSS (uniform guessing
+# costs ln C <= 2.3, so such losses mean the weights are running away).
+BLOWUP_LOSS = 1e6
+BLOWUP_FACTOR = 100.0
+BLOWUP_MIN_LOSS = 50.0
 
 
 class Trainer(QObject):
@@ -36,6 +42,8 @@ class Trainer(QObject):
         self._run_before: SceneData | None = None
         self._run_steps = 0
         self._last_step = scene.step
+        self._start_loss = None  # full-batch loss when the run started
+        self._best = None  # (loss, step): the run's lowest full-batch loss
         self.last_tick_seconds = 0.0
         self.scene.edit_started.connect(self._on_edit_started)
 
@@ -142,8 +150,10 @@ class Trainer(QObject):
             return False
         if self._run_before is None:
             self._run_before = d  # a run (one undo entry) starts with its first step
-        W0, b0 = sgd.W, sgd.b
-        v0 = (sgd._vW, sgd._vb)
+            m = self.scene.metrics()
+            if m.terms is not None:
+                self._start_loss, self._best = m.terms.total, (m.terms.total, m.step)
+        before = sgd.snapshot()
         try:
             records = []
             for _ in range(steps):
@@ -152,8 +162,7 @@ class Trainer(QObject):
             self.scene.apply_training(sgd.W, sgd.b, steps, records)
         except ValueError as exc:
             # Back to the last finite parameters; say what happened.
-            sgd.set_parameters(W0, b0)
-            sgd._vW, sgd._vb = v0
+            sgd.restore(before)
             self.pause()
             self.diverged.emit(
                 f"Training stopped: {exc}. The weights were restored to step {d.step}; "
@@ -163,13 +172,43 @@ class Trainer(QObject):
         self._run_steps += steps
         self._last_step = self.scene.step
         self.last_tick_seconds = time.perf_counter() - t0
-        return True
+        return self._check_blowup()
+
+    def _check_blowup(self) -> bool:
+        """Stop a run whose full-batch loss explodes (lr far too large), before any
+        overflow: pause and go back to the run's best step. False if it stopped."""
+        m = self.scene.metrics()
+        if m.terms is None:
+            return True
+        total = m.terms.total
+        if self._best is None or total < self._best[0]:
+            self._best = (total, m.step)
+        if self._start_loss is None:
+            self._start_loss = total
+        if total <= BLOWUP_LOSS and not (total > BLOWUP_FACTOR * self._start_loss
+                                         and total > BLOWUP_MIN_LOSS):
+            return True
+        (best_loss, best_step), start, lr = self._best, self._start_loss, self.scene.lr
+        self.pause()
+        where = ""
+        if best_step != self.scene.step and self.scene.timeline.has_step(best_step):
+            self.scene.go_to_step(best_step)
+            if self._sgd is not None:
+                self._sgd.reset_momentum()
+            where = (f" The weights went back to step {best_step} (loss {best_loss:.4g}); "
+                     "Ctrl+Z shows where they had got to.")
+        self.diverged.emit(
+            f"Training stopped: the loss blew up from {start:.4g} to {total:.4g}. The learning "
+            f"rate {lr:g} is too large: try a smaller learning rate, e.g. {lr / 10:g}.{where}")
+        return False
 
     def _close_run(self) -> None:
         if self._run_before is not None:
             self.scene.push_training_run(self._run_before, self._run_steps)
         self._run_before = None
         self._run_steps = 0
+        self._start_loss = None
+        self._best = None
 
     def _on_edit_started(self) -> None:
         """A user edit (or undo) is about to happen while running: record the run so

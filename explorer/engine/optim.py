@@ -96,6 +96,14 @@ class SGD:
             self._vb = np.zeros_like(b)
         self._W, self._b = W.copy(), b.copy()
 
+    def snapshot(self):
+        """The optimiser's state (parameters and velocities), for ``restore``."""
+        return self._W, self._b, self._vW, self._vb
+
+    def restore(self, snapshot) -> None:
+        """Go back to a ``snapshot`` (e.g. after an update that could not be used)."""
+        self._W, self._b, self._vW, self._vb = snapshot
+
     def reset_momentum(self) -> None:
         self._vW = np.zeros_like(self._W)
         self._vb = np.zeros_like(self._b)

@@ -345,3 +345,25 @@ def test_large_datasets_spread_the_full_batch_evaluation_over_frames(scene, trai
     trainer.pause()
     m = scene.metrics()
     assert m.step == scene.step and m.terms.total == scene.loss_terms().total
+
+
+def test_a_loss_that_blows_up_stops_training_at_the_best_step(scene, trainer, qtbot):
+    """lr far too large with a strong L2 penalty: the loss explodes long before any
+    overflow; training pauses and W goes back to the run's best step."""
+    scene.load_preset("spiral", 300, None, 0)
+    scene.set_reg(2.0)
+    scene.set_lr(10.0)  # each step multiplies W by about (1 - 2 * lr * reg) = -39
+    start = scene.loss_terms().total
+    with qtbot.waitSignal(trainer.diverged) as blocker:
+        trainer.play()
+        for _ in range(20):
+            if not trainer.running:
+                break
+            trainer.tick()
+    assert not trainer.running
+    message = blocker.args[0]
+    assert "blew up" in message and "smaller learning rate, e.g. 1" in message
+    assert np.all(np.isfinite(scene.W))
+    assert scene.loss_terms().total <= start  # back at the best step of the run
+    texts = [scene.undo_stack.text(i) for i in range(scene.undo_stack.count())]
+    assert texts[-2].startswith("Train") and texts[-1].startswith("Go to step")
