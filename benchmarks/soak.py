@@ -129,9 +129,21 @@ def run(args) -> int:
     trainer.diverged.connect(diverged.append)
 
     def run_until(step: int) -> None:
-        """Let Play's timer run (events, ticks and paints) until the scene reaches ``step``."""
-        while scene.step < step and trainer.running:
-            app.processEvents(QEventLoop.AllEvents, 50)
+        """Let Play's timer run (events, ticks and paints) until the scene reaches ``step``
+        (the loop stops right after the tick that reaches it: no tick beyond)."""
+        loop = QEventLoop()
+
+        def check(*_args):
+            if scene.step >= step or not trainer.running:
+                loop.quit()
+        scene.history_changed.connect(check)
+        trainer.running_changed.connect(check)
+        try:
+            if scene.step < step and trainer.running:
+                loop.exec()
+        finally:
+            scene.history_changed.disconnect(check)
+            trainer.running_changed.disconnect(check)
 
     print(f"soak: {args.steps} SGD steps, {args.steps_per_frame} per frame, {args.points} points, "
           f"{args.classes} classes; Python {platform.python_version()}, "

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from . import __version__, export, paths, scene_io, style
 from .autosave import Autosaver
 from .layouts import DEFAULT_LAYOUT, LAYOUTS
-from .perf import FrameRateLabel, FrameRateMeter
+from .perf import DeferredRefresh, FrameRateLabel, FrameRateMeter
 from .state import Scene
 from .training import Trainer
 from .views.curves import CurvesView
@@ -32,7 +32,7 @@ from .views.score_lab import ScoreLab
 from .views.timeline import TimelineView
 from .views.training_panel import TrainingPanel
 from .views.weights import WeightsView
-from .views.widgets import messages
+from .views.widgets import messages, set_steady_text
 
 SCENE_FILTER = "Softmax Explorer scenes (*.json);;All files (*)"
 MAX_RECENT = 8
@@ -115,17 +115,20 @@ class MainWindow(QMainWindow):
         self.ask_before_closing = True
 
         self.dataset_view = DatasetView(self.scene)
-        self.score_lab = ScoreLab(self.scene)
-        self.jacobian_view = JacobianView(self.scene)
-        self.training_panel = TrainingPanel(self.scene, self.trainer)
-        self.weights_view = WeightsView(self.scene)
-        self.curves_view = CurvesView(self.scene)
-        self.point_gradient_view = PointGradientView(self.scene)
-        self.derivation_view = DerivationView(self.scene)
-        self.gradient_check_view = GradientCheckView(self.scene)
-        self.loss_shape_view = LossShapeView(self.scene)
-        self.point_table_view = PointTableView(self.scene)
-        self.timeline_view = TimelineView(self.scene, self.trainer)
+        # The panels fill themselves in when first shown: those behind a dock tab at
+        # start-up cost nothing until their tab is chosen (see apply_layout).
+        with DeferredRefresh.deferring():
+            self.score_lab = ScoreLab(self.scene)
+            self.jacobian_view = JacobianView(self.scene)
+            self.training_panel = TrainingPanel(self.scene, self.trainer)
+            self.weights_view = WeightsView(self.scene)
+            self.curves_view = CurvesView(self.scene)
+            self.point_gradient_view = PointGradientView(self.scene)
+            self.derivation_view = DerivationView(self.scene)
+            self.gradient_check_view = GradientCheckView(self.scene)
+            self.loss_shape_view = LossShapeView(self.scene)
+            self.point_table_view = PointTableView(self.scene)
+            self.timeline_view = TimelineView(self.scene, self.trainer)
 
         self.restore_bar = RestoreBar()
         central = QWidget()
@@ -154,8 +157,16 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.fps_label)
         self.fps_label.hide()
         self.summary_label = QLabel()
-        self.summary_label.setToolTip("Full-batch loss and training accuracy of the current W and b")
+        self.summary_label.setToolTip("Full-batch loss and training accuracy of the current W and b "
+                                      "(while a large dataset trains, of a step a few steps back)")
         self.statusBar().addPermanentWidget(self.summary_label)
+        self.summary_updates = DeferredRefresh(self.summary_label, self._show_summary)
+        # Readouts nobody can read at 60 Hz redraw at ~10 Hz while training runs.
+        for updates in (self.curves_view.updates, self.weights_view.updates,
+                        self.point_table_view.updates, self.derivation_view.updates,
+                        self.point_gradient_view.updates, self.loss_shape_view.updates,
+                        self.dataset_view.size_updates, self.summary_updates):
+            updates.follow(self.trainer, self.scene)
 
         self.autosaver = Autosaver(self.scene, self.view_options, parent=self)
         self.autosaver.enabled = autosave
@@ -171,13 +182,14 @@ class MainWindow(QMainWindow):
         self.scene.weights_changed.connect(self._on_scene_changed)
         self.scene.dataset_changed.connect(self._on_scene_changed)
         self.scene.hyper_changed.connect(self._on_scene_changed)
+        self.scene.metrics_changed.connect(self._on_scene_changed)
         self.scene.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.restore_bar.restore_button.clicked.connect(self.restore_autosave)
         self.restore_bar.discard_button.clicked.connect(self.discard_autosave)
         style.appearance.changed.connect(self._on_appearance_changed)
 
         self.apply_layout(self.layout_name)
-        self._on_scene_changed()
+        self._show_summary()
         self._on_clean_changed(True)
         self._on_appearance_changed()
         self.resize(1560, 960)
@@ -193,6 +205,9 @@ class MainWindow(QMainWindow):
                          | QDockWidget.DockWidgetClosable)
         self.addDockWidget(Qt.RightDockWidgetArea, dock)
         self.docks[key] = dock
+        # A panel behind another tab (or closed) does no work until it is shown again.
+        for updates in widget.findChildren(DeferredRefresh):
+            dock.visibilityChanged.connect(updates.set_shown)
         return dock
 
     def _action(self, menu, text: str, slot, shortcut=None, tip: str = "", checkable=False):
@@ -423,6 +438,7 @@ class MainWindow(QMainWindow):
         for dock in self.docks.values():
             self.removeDockWidget(dock)
             dock.hide()
+        on_top = set()
         for area, groups in ((Qt.LeftDockWidgetArea, spec["left"]),
                              (Qt.RightDockWidgetArea, spec["right"])):
             for group in groups:
@@ -436,6 +452,12 @@ class MainWindow(QMainWindow):
                     self.tabifyDockWidget(first, dock)
                     dock.show()
                 first.raise_()
+                on_top.add(first)
+        # Which panels can be seen (Qt confirms with visibilityChanged once the window
+        # shows): a panel behind a tab does no work until its tab is chosen.
+        for dock in self.docks.values():
+            for updates in dock.widget().findChildren(DeferredRefresh):
+                updates.set_shown(dock in on_top)
         self.dataset_view.setVisible(spec["central"])
         self._size_docks()
         if name in getattr(self, "layout_actions", {}):
@@ -522,6 +544,8 @@ class MainWindow(QMainWindow):
             app.setPalette(app.style().standardPalette())
         self.dark_action.setChecked(dark)
         self.contrast_action.setChecked(style.appearance.palette == "high-contrast")
+        self.summary_label.setFont(f)
+        self._show_summary()  # its fixed size, fitted to the new font
 
     # -- files ---------------------------------------------------------------------
     def _confirm_discard(self) -> bool:
@@ -642,6 +666,9 @@ class MainWindow(QMainWindow):
             self.export_png(widget, Path(path))
 
     def export_png(self, widget, path: Path) -> bool:
+        # A panel behind a tab (or throttled while training) may show an older scene.
+        for updates in widget.findChildren(DeferredRefresh):
+            updates.flush()
         try:
             export.save_png(widget, path)
         except OSError as exc:
@@ -769,15 +796,26 @@ class MainWindow(QMainWindow):
         self.setWindowModified(not self.scene.undo_stack.isClean())
 
     def _on_scene_changed(self) -> None:
+        self.summary_updates.request()
+
+    def _show_summary(self) -> None:
         s = self.scene
-        terms = s.loss_terms()
-        acc = s.accuracy()
-        if terms is None:
-            self.summary_label.setText(f"{s.n_points} points — add points or choose a preset")
+        try:
+            m = s.metrics()
+        except ValueError:
+            m = None
+        terms = None if m is None else m.terms
+        acc = None if m is None else m.accuracy
+        if m is None and s.n_points:
+            text = f"{s.n_points} points · step {s.step}"
+        elif terms is None:
+            text = f"{s.n_points} points — add points or choose a preset"
         else:
-            self.summary_label.setText(
-                f"{s.n_points} points · step {s.step} · loss {terms.total:.4f} · "
-                f"accuracy {100 * acc:.1f}%")
+            text = (f"{s.n_points} points · step {s.step} · loss {terms.total:.4f} · "
+                    f"accuracy {100 * acc:.1f}%")
+        # (a fixed size: a new text at every training frame must not lay the status bar out)
+        set_steady_text(self.summary_label, text,
+                        f"{s.n_points} points · step 000000 · loss 0.0000 · accuracy 100.0%")
 
     def show_shortcuts(self) -> None:
         dialog = ShortcutsDialog(self)

@@ -3,9 +3,21 @@
 The plot items are created once; ``history_changed`` (a new point, a cleared
 or truncated history) hands the scene's history columns to ``setData``, and
 ``style.appearance.changed`` re-applies fonts, line widths and theme colours.
+
+While training runs the curves redraw at ~5 Hz (``updates``, a
+``perf.DeferredRefresh``; four antialiased, dashed curves are the costliest
+redraw of the app, ~9 ms), and not at all while the panel is hidden. The axes
+grow in steps of "nice" bounds (…, 100, 150, 200, 300, 400, 500, 600, 800,
+1000, …; the loss axis from 0) rather than with every new point: a range that
+changes with every point makes pyqtgraph lay the axis text out and clip the
+curves again each time (and a jumping axis is hard to read). A pan or zoom by
+the user stops that until the "A" button (auto range) is pressed; with a
+logarithmic loss axis pyqtgraph's own auto range is used.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -14,6 +26,8 @@ from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .. import style
+from ..perf import DeferredRefresh
+from .widgets import cache_drawing
 
 # Colour AND dash pattern tell the three loss curves apart (also in grey print).
 # (light theme, dark theme) colours; the total loss takes the theme's text colour.
@@ -23,6 +37,25 @@ ACC_COLORS = ("#009E73", "#2FD0A0")
 
 EMPTY_HINT = "Press Play (Space) or Step (S)\nto record the curves"
 ACC_LABEL, ACC_LABEL_SHORT = "accuracy (%)", "acc. %"
+TRAINING_REFRESH_MS = 200  # the curves redraw at most ~5 times a second while training runs
+NICE_STEPS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest "nice" number (1, 1.5, 2, 3, 4, 5, 6 or 8 times a power of ten) >= ``value``;
+    1 for anything not positive (or not finite)."""
+    if not (value > 0 and math.isfinite(value)):
+        return 1.0
+    scale = 10.0 ** math.floor(math.log10(value))
+    for k in NICE_STEPS:
+        if k * scale >= value * (1 - 1e-12):
+            return k * scale
+    return 10.0 * scale
+
+
+def nice_bound(step: float) -> float:
+    """The step axis's upper end for a last step ``step``: ``nice_ceiling``, at least 10."""
+    return max(10.0, nice_ceiling(step))
 
 
 def _themed(colors) -> QColor:
@@ -71,6 +104,14 @@ class CurvesView(QWidget):
         self.loss_plot = self.graphics.addPlot(row=1, col=0)
         self.loss_plot.getAxis("bottom").setStyle(showValues=False)
 
+        self.loss_vb = self.loss_plot.getViewBox()
+        # The axes follow the curves in nice steps (``_fit_ranges``), not pyqtgraph's
+        # auto range; a pan or zoom by the user stops that until the "A" button brings it back.
+        self.loss_vb.enableAutoRange(x=False, y=False)
+        self.follow_steps = True
+        self._step_bound = None
+        self._loss_bound = None
+
         self.acc_plot = self.graphics.addPlot(row=2, col=0)
         # A reference line at 100 % instead of a grid: grid lines of a plot whose range
         # changes every frame cost as much as the curves and leave stale segments behind.
@@ -79,12 +120,16 @@ class CurvesView(QWidget):
         self.acc_plot.setXLink(self.loss_plot)
         self.acc_plot.setYRange(0, 100, padding=0.15)  # room for the "0" and "100" labels
         self.acc_plot.setMouseEnabled(x=True, y=False)
+        self.acc_plot.getViewBox().enableAutoRange(x=False)  # linked to the loss plot's steps
         self.acc_plot.getAxis("left").setTicks([[(v, str(v)) for v in (0, 50, 100)]])
         for plot in (self.loss_plot, self.acc_plot):
             for name in ("left", "bottom"):
                 axis = plot.getAxis(name)
                 axis.enableAutoSIPrefix(False)  # no "loss (x0.001)"
                 axis.setStyle(maxTickLevel=0)  # major ticks only: calmer on a projector
+        # The legend and the axes change seldom (the ranges move in nice steps): blit them.
+        cache_drawing(self.legend, *(plot.getAxis(name) for plot in (self.loss_plot, self.acc_plot)
+                                     for name in ("left", "bottom")))
         self.graphics.ci.layout.setRowStretchFactor(1, 3)
         self.graphics.ci.layout.setRowStretchFactor(2, 2)
 
@@ -108,13 +153,17 @@ class CurvesView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.graphics)
 
+        self.updates = DeferredRefresh(self, self._refresh, interval_ms=TRAINING_REFRESH_MS)
+
         self.loss_plot.getViewBox().sigResized.connect(self._place_hint)
         self.acc_plot.getViewBox().sigResized.connect(self._fit_layout)
+        self.loss_vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
+        self.acc_plot.getViewBox().sigRangeChangedManually.connect(self._on_range_changed_manually)
         self.scene.history_changed.connect(self._on_history_changed)
         style.appearance.changed.connect(self._on_appearance_changed)
 
         self._on_appearance_changed()
-        self._on_history_changed()
+        self.updates.request()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt name
         return QSize(440, 380)  # the right dock's natural size; the plots stretch
@@ -189,11 +238,50 @@ class CurvesView(QWidget):
         self._fit_layout()
 
     def _on_history_changed(self) -> None:
+        self.updates.request()
+
+    def _on_range_changed_manually(self, *_args) -> None:
+        """The user panned or zoomed: leave the axes where they put them."""
+        self.follow_steps = False
+        self._step_bound = self._loss_bound = None
+
+    def _fit_ranges(self, steps: np.ndarray, total: np.ndarray) -> None:
+        """Show steps 0 .. the nice bound above the last one, and losses 0 .. the nice bound
+        above the largest (the ranges change only when a curve crosses those bounds)."""
+        acc_vb = self.acc_plot.getViewBox()
+        if self.loss_vb.autoRangeEnabled()[0] or acc_vb.autoRangeEnabled()[0]:
+            # the "A" button or "View all": follow the curves again
+            self.loss_vb.enableAutoRange(x=False, y=False)
+            acc_vb.enableAutoRange(x=False)
+            self.follow_steps = True
+            self._step_bound = self._loss_bound = None
+        if not self.follow_steps:
+            return
+        bound = nice_bound(float(steps[-1]) if len(steps) else 0.0)
+        if bound != self._step_bound:
+            self._step_bound = bound
+            self.loss_vb.setXRange(0.0, bound, padding=0.02)
+        if self.total_curve.opts.get("logMode", (False, False))[1]:  # log loss axis
+            if not self.loss_vb.autoRangeEnabled()[1]:
+                self.loss_vb.enableAutoRange(y=True)
+            self._loss_bound = None
+            return
+        if self.loss_vb.autoRangeEnabled()[1]:
+            self.loss_vb.enableAutoRange(y=False)
+        finite = total[np.isfinite(total)]
+        top = nice_ceiling(float(finite.max()) if finite.size else 0.0)
+        if top != self._loss_bound:
+            self._loss_bound = top
+            self.loss_vb.setYRange(0.0, top, padding=0.04)
+
+    def _refresh(self) -> None:
         h = self.scene.history
         # Copies: the history's buffer is reused in place (cleared, thinned out).
         step = np.array(h.column("step"))
         self.data_curve.setData(step, np.array(h.column("data_loss")))
         self.reg_curve.setData(step, np.array(h.column("reg_loss")))
-        self.total_curve.setData(step, np.array(h.column("total_loss")))
+        total = np.array(h.column("total_loss"))
+        self.total_curve.setData(step, total)
         self.acc_curve.setData(step, 100.0 * h.column("accuracy"), connect="finite")
+        self._fit_ranges(step, total)
         self.hint.setVisible(len(h) == 0)

@@ -31,6 +31,13 @@ class 1..10, Home resets the view.
 
 Everything drawn follows ``style.appearance`` (scale, theme, palette).
 
+Speed: each class's markers are cached as a device pixmap
+(``QGraphicsItem.DeviceCoordinateCache``), so a frame in which only the
+regions and arrows move blits them instead of drawing every marker; while
+training runs, the marker sizes (size by loss) change every ``SIZE_REFRESH_MS``
+for one class at a time (``size_updates``), so the caches survive most frames
+and no frame redraws every marker; all of them catch up when training stops.
+
 Every edit goes through the scene's setters; the view redraws from the
 scene's signals only.
 """
@@ -45,8 +52,10 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.graphicsItems.ScatterPlotItem import renderSymbol
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSignalBlocker, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPixmap
+from PySide6.QtCore import (
+    QEvent, QLineF, QPoint, QPointF, QRect, QRectF, QSignalBlocker, QSize, Qt, QTimer,
+)
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QLayout, QPushButton, QSizePolicy,
     QToolButton, QVBoxLayout, QWidget, QWidgetItem,
@@ -54,8 +63,9 @@ from PySide6.QtWidgets import (
 
 from .. import engine, style
 from ..engine.margins import margin_mask
+from ..perf import DeferredRefresh, interaction
 from ..state import MAX_COORD, PRESET_LABELS, PRESETS
-from .widgets import NumberEdit, messages
+from .widgets import NumberEdit, cache_drawing, messages
 
 DEFAULT_RANGE = (-5.5, 5.5)
 DEFAULT_GRID = 250
@@ -86,6 +96,7 @@ SIZE_BY_LOSS_MAX_POINTS = 20_000  # above this, markers keep one size: L_i of ev
 # frame costs more than the frame (see the checkbox tooltip)
 
 HOVER_INTERVAL_MS = 16  # the hover read-out updates at most ~60 times a second
+SIZE_REFRESH_MS = 100  # while training, one class's marker sizes (by loss) change this often
 
 # SVM margin lines: top score - runner-up = MARGIN, dashed (MARGIN_DASH grid pixels on, off).
 MARGIN = 1.0
@@ -241,11 +252,37 @@ class _PassiveScatter(pg.ScatterPlotItem):
     over the points in Python: ~130 ms for 33k points, against ~5 ms here).
     """
 
+    _bounding = None  # boundingRect, kept until the points, their sizes or the view change
+
     def mouseClickEvent(self, ev):  # noqa: N802 - pyqtgraph's name
         ev.ignore()
 
     def hoverEvent(self, ev):  # noqa: N802 - pyqtgraph's name
         pass
+
+    # Qt asks every item for its bounding rect several times per frame; pyqtgraph computes a
+    # scatter's from the pixel size each time (~80 µs). It changes only through these calls.
+    def boundingRect(self):  # noqa: N802 - Qt's name
+        br = self._bounding
+        if br is None:
+            br = self._bounding = super().boundingRect()
+        return QRectF(br)
+
+    def prepareGeometryChange(self):  # noqa: N802 - Qt's name
+        self._bounding = None
+        super().prepareGeometryChange()
+
+    def viewTransformChanged(self):  # noqa: N802 - pyqtgraph's name
+        self._bounding = None
+        super().viewTransformChanged()
+
+    def _updateMaxSpotSizes(self, **kwargs):  # noqa: N802 - pyqtgraph's name
+        self._bounding = None
+        super()._updateMaxSpotSizes(**kwargs)
+
+    def clear(self):
+        self._bounding = None
+        super().clear()
 
     def updateSpots(self, dataSet=None):  # noqa: N802 - pyqtgraph's name
         data = self.data if dataSet is None else dataSet
@@ -351,6 +388,80 @@ class _PlotViewBox(pg.ViewBox):
             self.hover_handler(ev)
 
 
+class Segment(pg.GraphicsObject):
+    """A straight line from (x0, y0) to (x1, y1), drawn with ``shadowPen`` beneath ``pen``.
+
+    What a two-point ``pg.PlotCurveItem`` draws for an arrow shaft (same pens, same
+    ``setData`` / ``getData`` / ``setPen`` / ``setShadowPen`` / ``opts``), without its
+    per-frame bounds arithmetic in Python (~0.3 ms per shaft and frame).
+    """
+
+    def __init__(self, x=(0.0, 0.0), y=(0.0, 0.0)):
+        super().__init__()
+        self.opts = {"pen": pg.mkPen("k"), "shadowPen": None}
+        self._x = np.array(x, dtype=float)
+        self._y = np.array(y, dtype=float)
+        self._pixel = None  # data units per screen pixel (x, y), until the view changes
+        self._rect = None
+
+    def setPen(self, *args, **kwargs) -> None:  # noqa: N802 - pyqtgraph's name
+        self.opts["pen"] = pg.mkPen(*args, **kwargs)
+        self._geometry_changed()
+
+    def setShadowPen(self, *args, **kwargs) -> None:  # noqa: N802 - pyqtgraph's name
+        self.opts["shadowPen"] = None if args and args[0] is None else pg.mkPen(*args, **kwargs)
+        self._geometry_changed()
+
+    def setData(self, x, y) -> None:  # noqa: N802 - pyqtgraph's name
+        self._x = np.array(x, dtype=float)
+        self._y = np.array(y, dtype=float)
+        self._geometry_changed()
+
+    def getData(self):  # noqa: N802 - pyqtgraph's name
+        return self._x, self._y
+
+    def _geometry_changed(self) -> None:
+        self._rect = None
+        self.prepareGeometryChange()
+        self.update()
+
+    def viewTransformChanged(self) -> None:  # noqa: N802 - pyqtgraph's name
+        self._pixel = None
+        self._geometry_changed()
+
+    def boundingRect(self):  # noqa: N802 - Qt's name
+        if self._rect is None:
+            pixel = self._pixel
+            if pixel is None:
+                px, py = self.pixelVectors()
+                pixel = (0.0, 0.0) if px is None or py is None else (px.length(), py.length())
+                if px is not None and py is not None:  # (not in a view yet: ask again later)
+                    self._pixel = pixel
+            pens = [p for p in (self.opts["pen"], self.opts["shadowPen"]) if p is not None]
+            pad = max((p.widthF() for p in pens), default=1.0) * 0.7072 + 1
+            x0, x1 = sorted(float(v) for v in self._x[:2])
+            y0, y1 = sorted(float(v) for v in self._y[:2])
+            dx, dy = pad * pixel[0], pad * pixel[1]
+            self._rect = QRectF(x0 - dx, y0 - dy, x1 - x0 + 2 * dx, y1 - y0 + 2 * dy)
+        return QRectF(self._rect)
+
+    def paint(self, p, *args) -> None:
+        p.setRenderHint(QPainter.Antialiasing, True)
+        line = QLineF(float(self._x[0]), float(self._y[0]), float(self._x[-1]), float(self._y[-1]))
+        for pen in (self.opts["shadowPen"], self.opts["pen"]):
+            if pen is not None:
+                p.setPen(pen)
+                p.drawLine(line)
+
+
+def point_head(head: pg.ArrowItem, angle: float) -> None:
+    """Turn an arrow head (built pointing left, at angle 0) to ``angle`` degrees, clockwise on
+    screen, as ``head.setStyle(angle=angle)`` would, but by rotating the item: no new path,
+    pen and brush in every frame."""
+    if head.rotation() != angle:
+        head.setRotation(angle)
+
+
 class ClassArrow:
     """One class's weight vector: a shaft from the origin, a head and a label."""
 
@@ -359,13 +470,14 @@ class ClassArrow:
         self.vector = (0.0, 0.0)
         self.emphasised = False
         self.head_len = HEAD_LEN
-        self.shaft = pg.PlotCurveItem([0.0, 0.0], [0.0, 0.0], antialias=True)
+        self.shaft = Segment()
         self.head = pg.ArrowItem(angle=0, headLen=HEAD_LEN, tipAngle=40, tailLen=None)
         self.label = pg.TextItem(vector_label(j), anchor=(0.5, 0.5))
         self.items = (self.shaft, self.head, self.label)
         for z, item in zip((20, 21, 22), self.items):
             item.setZValue(z)
             view_box.addItem(item, ignoreBounds=True)
+        cache_drawing(self.label)  # (the label only moves; the shaft and head change shape)
         self.apply_style()
 
     def remove(self, view_box: pg.ViewBox) -> None:
@@ -413,8 +525,7 @@ class ClassArrow:
         back = min(length, 0.7 * self.head_len)
         end_x, end_y = x - ux * back * px, y - uy * back * py
         self.shaft.setData([0.0, end_x], [0.0, end_y])
-        # ArrowItem at angle 0 points left on screen; rotation is clockwise on screen.
-        self.head.setStyle(angle=math.degrees(math.atan2(-uy, ux)) - 180.0)
+        point_head(self.head, math.degrees(math.atan2(-uy, ux)) - 180.0)
         self.head.setPos(x, y)
         gap = self.head_len * 0.6 + style.scaled(22)
         return sx + ux * gap, sy + uy * gap
@@ -440,7 +551,7 @@ class PullArrow:
         self.shown = None
         self.emphasised = False
         self.head_len = PULL_HEAD_LEN
-        self.shaft = pg.PlotCurveItem([0.0, 0.0], [0.0, 0.0], antialias=True)
+        self.shaft = Segment()
         self.head = pg.ArrowItem(angle=0, headLen=PULL_HEAD_LEN, tipAngle=40, tailLen=None)
         self.dot = _PassiveScatter(pxMode=True, symbol="o")
         self.items = (self.shaft, self.head, self.dot)
@@ -497,7 +608,8 @@ class PullArrow:
         head = min(self.head_len, length)
         back = 0.7 * head
         self.shaft.setData([x0, x0 + dx - ux * back * px], [y0, y0 + dy - uy * back * py])
-        self.head.setStyle(headLen=head, angle=math.degrees(math.atan2(-uy, ux)) - 180.0)
+        self.head.setStyle(headLen=head)  # (rebuilds the path only when the length changes)
+        point_head(self.head, math.degrees(math.atan2(-uy, ux)) - 180.0)
         self.head.setPos(x0 + dx, y0 + dy)
         self.dot.hide()
         self.shaft.show()
@@ -510,26 +622,27 @@ def spread_labels(centres, sizes, iterations: int = 30) -> np.ndarray:
 
     ``centres`` has shape (n, 2), ``sizes`` (n, 2) as (width, height). Returns new centres.
     """
-    p = np.array(centres, dtype=float).reshape(-1, 2)
-    half = np.asarray(sizes, dtype=float).reshape(-1, 2) / 2
-    n = p.shape[0]
+    # Plain Python floats: a handful of labels, every frame (NumPy's per-call cost dominates).
+    p = [[float(v) for v in c] for c in np.asarray(centres, dtype=float).reshape(-1, 2)]
+    half = [[float(v) / 2 for v in s] for s in np.asarray(sizes, dtype=float).reshape(-1, 2)]
+    n = len(p)
     for _ in range(iterations):
         moved = False
         for a in range(n):
             for b in range(a + 1, n):
-                d = p[a] - p[b]
-                overlap = half[a] + half[b] - np.abs(d)
-                if np.all(overlap > 0):
+                d = (p[a][0] - p[b][0], p[a][1] - p[b][1])
+                overlap = (half[a][0] + half[b][0] - abs(d[0]), half[a][1] + half[b][1] - abs(d[1]))
+                if overlap[0] > 0 and overlap[1] > 0:
                     # Separate along the axis that needs the smaller push.
-                    k = int(np.argmin(overlap))
+                    k = 0 if overlap[0] <= overlap[1] else 1
                     sign = 1.0 if d[k] > 0 or (d[k] == 0 and a < b) else -1.0
                     step = sign * (overlap[k] / 2 + 0.5)
-                    p[a, k] += step
-                    p[b, k] -= step
+                    p[a][k] += step
+                    p[b][k] -= step
                     moved = True
         if not moved:
             break
-    return p
+    return np.array(p, dtype=float).reshape(-1, 2)
 
 
 class DatasetView(QWidget):
@@ -560,6 +673,7 @@ class DatasetView(QWidget):
         self._hover_pos = None  # data position of the mouse over the plot (None: elsewhere)
         self.hover_index = None  # the point the hover read-out shows
         self.point_sizes = None  # (N,) marker sizes by loss, or None: one size
+        self._size_turn = 0  # the class whose sizes change next while training
         self.pull_steps = None  # (2, C): -lr * dL_i/dW[:2] of the selected point, or None
         self.margin_mask = None  # (grid, grid) bool of the shown SVM margin lines, or None
         self.ring_emphasised = False
@@ -590,6 +704,7 @@ class DatasetView(QWidget):
         for line in self.zero_lines:
             line.setZValue(-50)
             self.view_box.addItem(line, ignoreBounds=True)
+        cache_drawing(*self.zero_lines, item.getAxis("left"), item.getAxis("bottom"))
         self.selection_item = _PassiveScatter(pxMode=True)
         self.selection_item.setZValue(30)
         self.view_box.addItem(self.selection_item, ignoreBounds=True)
@@ -600,6 +715,7 @@ class DatasetView(QWidget):
         self.hover_label.setZValue(40)
         self.hover_label.setAcceptedMouseButtons(Qt.NoButton)
         self.hover_label.hide()
+        cache_drawing(self.hover_label)
         self.view_box.addItem(self.hover_label, ignoreBounds=True)
 
         self.region_timer = QTimer(self)
@@ -608,6 +724,13 @@ class DatasetView(QWidget):
         self.hover_timer = QTimer(self)
         self.hover_timer.setSingleShot(True)
         self.hover_timer.setInterval(HOVER_INTERVAL_MS)
+        # Sizes by loss (and the ring around the selected point, sized like it); throttled
+        # while training when the main window has it ``follow`` the trainer.
+        self.size_updates = DeferredRefresh(self, self._update_sizes_and_ring,
+                                            interval_ms=SIZE_REFRESH_MS)
+        # The regions when W changes: at once (in the same paint as the arrows), or when
+        # the plot is shown again (e.g. a lesson layout without it).
+        self.regions_refresh = DeferredRefresh(self, self.update_regions)
 
         # -- toolbar: active class; below the plot: clear, reset view ----------------------------------------
         self.class_label = QLabel("New points:")
@@ -796,8 +919,12 @@ class DatasetView(QWidget):
 
     def _on_weights_changed(self) -> None:
         self._update_arrows()
-        self._update_point_losses()
-        self._schedule_regions()
+        self.size_updates.request()
+        self._update_pulls()
+        self._refresh_hover()
+        # Now, not from the 0 ms timer: Qt would paint the new arrows first and the new
+        # regions in a second paint (two full repaints per edit or training frame).
+        self.regions_refresh.request()
 
     def _on_dataset_changed(self) -> None:
         if len(self.scatters) != self.scene.n_classes:
@@ -852,10 +979,15 @@ class DatasetView(QWidget):
 
     def _update_point_losses(self) -> None:
         """Everything that depends on the per-point losses or the selected point's gradient."""
-        self._update_sizes()
-        self._update_selection()
+        self.size_updates.run()
         self._update_pulls()
         self._refresh_hover()
+
+    def _update_sizes_and_ring(self) -> None:
+        behind = self._update_sizes(one_class=self.size_updates.throttled())
+        self._update_selection()
+        if behind:  # the other classes on the next turns, or all at once when training stops
+            self.size_updates.pending = True
 
     # ------------------------------------------------------------ toggles
     def _on_unselect_clicked(self) -> None:
@@ -941,6 +1073,8 @@ class DatasetView(QWidget):
                 item = _PassiveScatter(pxMode=True, symbol=symbol, size=size, pen=pen, brush=brush,
                                        hoverable=False, antialias=True, name=style.class_name(j))
                 item.setZValue(10 + j * 0.01)
+                # Drawn once into a pixmap, then blitted while only the regions or arrows move.
+                cache_drawing(item)
                 self.view_box.addItem(item)
                 self.scatters.append(item)
             self._shown_X = self._shown_y = None
@@ -1012,8 +1146,13 @@ class DatasetView(QWidget):
         n = self.scene.n_points
         return self.size_by_loss_check.isChecked() and 0 < n <= SIZE_BY_LOSS_MAX_POINTS
 
-    def _update_sizes(self) -> None:
-        """Marker sizes from the per-point losses L_i (vectorised; every training frame)."""
+    def _update_sizes(self, one_class: bool = False) -> bool:
+        """Marker sizes from the per-point losses L_i (vectorised).
+
+        ``one_class``: restyle only the next class in turn (each class's markers are
+        redrawn into their cache when their sizes change: one class at a time spreads that
+        over frames). Returns whether other classes still show older sizes.
+        """
         self.size_by_loss_check.setEnabled(self.scene.n_points <= SIZE_BY_LOSS_MAX_POINTS)
         sizes = None
         if self.sizing_by_loss():
@@ -1026,14 +1165,20 @@ class DatasetView(QWidget):
                 for item in self.scatters:
                     item.set_sizes(None)
             self.point_sizes = None
-            return
+            return False
         self.point_sizes = sizes
         indices = self._class_indices()
         if any(len(item.data) != len(idx) for item, idx in zip(self.scatters, indices)):
             self._shown_X = self._shown_y = None  # (not expected) resync the points first
             self._update_scatters()
-        for item, idx in zip(self.scatters, indices):
+        pairs = list(zip(self.scatters, indices))
+        behind = one_class and len(pairs) > 1
+        if behind:
+            self._size_turn = (self._size_turn + 1) % len(pairs)
+            pairs = pairs[self._size_turn:self._size_turn + 1]
+        for item, idx in pairs:
             item.set_sizes(sizes[idx])
+        return behind
 
     def marker_size(self, i: int) -> float:
         """The diameter (pixels) point i is drawn with."""
@@ -1184,9 +1329,11 @@ class DatasetView(QWidget):
         fmt = style.format_number
         x1, x2 = (float(v) for v in s.X[i])
         label = int(s.y[i])
-        scores = s.point_scores()[i]
+        # This row only: a full pass over a million points costs more than a frame.
+        Z, y = s.Z[i:i + 1], s.y[i:i + 1]
+        scores = engine.compute_scores(s.W, s.b, Z)[0]
         p = engine.softmax(scores)
-        L = float(s.point_losses()[i])
+        L = float(engine.core.evaluate(s.W, s.b, Z, y, loss=s.loss).losses[0])
         rows = []
         for j, (sj, pj) in enumerate(zip(scores, p)):
             c = style.class_color(j).name()
@@ -1264,18 +1411,18 @@ class DatasetView(QWidget):
         if ev.button() != Qt.LeftButton:
             return False
         if ev.isStart():
-            self._drag = None
+            self._set_drag(None)
             x0, y0 = self._event_data_pos(ev, start=True)
             j = self.pick_arrow(x0, y0)
             i = None if j is not None else self.pick_point(x0, y0)
             key = ("drag", next(self._drag_ids))
             if j is not None:
                 wx, wy = (float(v) for v in self.scene.W[:2, j])
-                self._drag = ("arrow", j, key, (wx - x0, wy - y0))
+                self._set_drag(("arrow", j, key, (wx - x0, wy - y0)))
             elif i is not None:
                 px, py = (float(v) for v in self.scene.X[i])
-                self._drag = ("point", i, key, (px - x0, py - y0))
-                self.scene.select(i)
+                self.scene.select(i)  # (before the drag begins: every view shows it at once)
+                self._set_drag(("point", i, key, (px - x0, py - y0)))
             else:
                 return False
             self.plot.setFocus(Qt.MouseFocusReason)
@@ -1292,11 +1439,22 @@ class DatasetView(QWidget):
                 self.scene.set_class_vector(index, (x + dx, y + dy), merge_key=key)
         except ValueError as exc:
             messages.message.emit(str(exc))
-            self._drag = None
+            self._set_drag(None)
             return True
         if ev.isFinish():
-            self._drag = None
+            self._set_drag(None)
         return True
+
+    def _set_drag(self, drag) -> None:
+        """Start or end a drag of a point or an arrow. While one goes on, the other views
+        redraw at ~10 Hz (``perf.interaction``), so that the plot keeps up with the mouse."""
+        if (self._drag is None) != (drag is None):
+            if drag is None:
+                self._drag = None
+                interaction.end(self)  # (the other views catch up now)
+                return
+            interaction.begin(self)
+        self._drag = drag
 
     def _on_plot_hovered(self, ev) -> None:
         """Mouse moves over the plot: remember where, and pick at most every 16 ms."""

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import engine, style
+from ..perf import DeferredRefresh
 from .notation import class_html, feature_html, muted, num
 
 MAX_EXPANDED_TERMS = 4  # more classes: the softmax denominator is shown summed
@@ -156,6 +157,8 @@ class DerivationView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.scroll, 1)
 
+        self.updates = DeferredRefresh(self, self._refresh)
+
         for line in self.lines.values():
             line.hovered.connect(self._on_line_hovered)
         self.j_combo.activated.connect(self._on_j_activated)
@@ -171,7 +174,7 @@ class DerivationView(QWidget):
 
         self._apply_style()
         self._rebuild_combo()
-        self._refresh()
+        self.updates.request()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(450, 640)
@@ -185,7 +188,7 @@ class DerivationView(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         if event.size().width() != event.oldSize().width():
-            self._refresh()  # the ∂L/∂W table picks a font that fits the new width
+            self.updates.request()  # the ∂L/∂W table picks a font that fits the new width
 
     # --------------------------------------------------------------- public
     @property
@@ -207,35 +210,38 @@ class DerivationView(QWidget):
     def set_j(self, j: int | None) -> None:
         """Choose j (None: follow the most probable wrong class again)."""
         self._j_user = None if j is None else int(j)
-        self._refresh()
+        self.updates.run()
 
     def line_text(self, name: str) -> str:
         return self.lines[name].plain_text()
 
     # ------------------------------------------------------------------ slots
     def _on_scores_changed(self) -> None:
-        self._refresh()
+        self.updates.request()
 
     def _on_weights_changed(self) -> None:
-        self._refresh()
+        if self.scene.selected is not None:  # W and b reach only a point's scores
+            self.updates.request()
 
     def _on_dataset_changed(self) -> None:
-        self._refresh()
+        if self.scene.selected is not None:
+            self.updates.request()
 
     def _on_features_changed(self) -> None:
-        self._refresh()
+        if self.scene.selected is not None:
+            self.updates.request()
 
     def _on_classes_changed(self) -> None:
         self._j_user = None
         self._rebuild_combo()
-        self._refresh()
+        self.updates.request()
 
     def _on_hyper_changed(self) -> None:
-        self._refresh()
+        self.updates.request()
 
     def _on_selection_changed(self) -> None:
         self._j_user = None
-        self._refresh()
+        self.updates.request()
 
     def _on_highlight_changed(self) -> None:
         self._show_highlight()
@@ -243,7 +249,7 @@ class DerivationView(QWidget):
     def _on_appearance_changed(self) -> None:
         self._apply_style()
         self._rebuild_combo()
-        self._refresh()
+        self.updates.run()
 
     def _on_j_activated(self, index: int) -> None:
         self.set_j(index)

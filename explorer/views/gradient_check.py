@@ -11,6 +11,8 @@ when the weights, points or hyper-parameters change. With many points a
 check runs on a random sample of them, sized so that it stays within a time
 budget (a few frames when live), and the view says so: the sample's loss
 is still a function whose gradient must agree with its finite differences.
+A hidden panel (closed, or behind another dock tab) runs no live checks; it
+checks once it is shown again (``updates``, a ``perf.DeferredRefresh``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import engine, style
+from ..perf import DeferredRefresh
 from .notation import feature_text, num, sci
 
 TOLERANCE = 1e-6  # relative error below this: the gradients agree
@@ -114,6 +117,9 @@ class GradientCheckView(QWidget):
         self.live_timer.setSingleShot(True)
         self.live_timer.setInterval(LIVE_MIN_INTERVAL_MS)
 
+        self._checked_once = False
+        self.updates = DeferredRefresh(self, self._refresh)
+
         self.check_button.clicked.connect(self._on_check_clicked)
         self.live_box.toggled.connect(self._on_live_toggled)
         self.live_timer.timeout.connect(self._on_live_timeout)
@@ -125,7 +131,7 @@ class GradientCheckView(QWidget):
         style.appearance.changed.connect(self._on_appearance_changed)
 
         self._apply_style()
-        self.check_now(LIVE_BUDGET_S)
+        self.updates.request()  # the first check (when the panel is first seen)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(450, 480)
@@ -134,6 +140,7 @@ class GradientCheckView(QWidget):
     def check_now(self, budget_s: float = NOW_BUDGET_S) -> None:
         """Run the gradient check on the current scene (or a sample within ``budget_s``)."""
         self.live_timer.stop()
+        self._checked_once = True
         s = self.scene
         if s.n_points == 0:
             self.result = None
@@ -185,7 +192,10 @@ class GradientCheckView(QWidget):
             self._show_status()
 
     def _on_live_timeout(self) -> None:
-        if not self.isVisible():  # hidden (a closed dock): check when shown again
+        if not self.isVisible():  # a closed dock: showEvent restarts the timer
+            return
+        if self.updates.hidden():  # behind another dock tab: check when its tab is chosen
+            self.updates.request()
             return
         self.check_now(LIVE_BUDGET_S)
         # Keep the checks to a small share of the UI thread's time.
@@ -218,12 +228,19 @@ class GradientCheckView(QWidget):
             self.live_timer.start()
 
     # ------------------------------------------------------------- internals
+    def _refresh(self) -> None:
+        """The first check, or (Live) a throttled check of a scene that changed."""
+        if not self._checked_once:
+            self.check_now(LIVE_BUDGET_S)
+        elif self.live_box.isChecked() and self.stale and not self.live_timer.isActive():
+            self.live_timer.start()
+
     def _scene_changed(self) -> None:
         if not self.stale:
             self.stale = True
             self._show_status()
         if self.live_box.isChecked() and not self.live_timer.isActive():
-            self.live_timer.start()
+            self.updates.request()  # starts the live timer, unless the panel is hidden
 
     def _evaluations(self) -> int:
         D, C = self.scene.W.shape

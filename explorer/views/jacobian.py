@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import QGraphicsRectItem, QSizePolicy, QVBoxLayout, QWidget
 
 from .. import style
+from ..perf import DeferredRefresh
 from .score_lab import WrapLabel, highlight_pen
 
 J_LIMIT = 0.25  # |dp_i/ds_j| <= 1/4 for every score vector (at T = 1)
@@ -71,7 +72,7 @@ class JacobianView(QWidget):
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(2)
 
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(enableMenu=False)  # (no context menu: not built at all)
         item = self.plot.getPlotItem()
         item.hideButtons()
         item.setMenuEnabled(False)
@@ -104,6 +105,8 @@ class JacobianView(QWidget):
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.caption)
 
+        self.updates = DeferredRefresh(self, self._refresh)
+
         self.view.sigResized.connect(self._on_view_resized)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot.viewport().installEventFilter(self)
@@ -117,32 +120,32 @@ class JacobianView(QWidget):
         style.appearance.changed.connect(self._on_appearance_changed)
 
         self._apply_appearance()
-        self._refresh()
+        self.updates.request()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(450, 240)
 
     # ------------------------------------------------------------------ slots
     def _on_scores_changed(self) -> None:
-        self._refresh()
+        self.updates.request()
 
     def _on_weights_changed(self) -> None:
         if self.scene.selected is not None:
-            self._refresh()
+            self.updates.request()
 
     def _on_dataset_changed(self) -> None:
         if self.scene.selected is not None:
-            self._refresh()
+            self.updates.request()
 
     def _on_features_changed(self) -> None:
         if self.scene.selected is not None:
-            self._refresh()
+            self.updates.request()
 
     def _on_selection_changed(self) -> None:
-        self._refresh()
+        self.updates.request()
 
     def _on_classes_changed(self) -> None:
-        self._refresh()
+        self.updates.request()
 
     def _on_highlight_changed(self) -> None:
         self._update_highlight()
@@ -154,7 +157,7 @@ class JacobianView(QWidget):
         """Re-apply fonts, theme colours and line widths to the existing items."""
         self._apply_appearance()
         self._apply_text_font()
-        self._refresh()
+        self.updates.run()
         self._update_text_visibility()
         self._fit_caption()
 

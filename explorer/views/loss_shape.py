@@ -18,6 +18,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from .. import engine, style
+from ..perf import DeferredRefresh
 from .notation import class_html, num
 
 HALF_SPAN = 6.0  # the curve extends this far beyond both s_y and the other scores
@@ -45,8 +46,75 @@ class LossShapeView(QWidget):
         self.ce_values = np.empty(0)
         self.hinge_values = np.empty(0)
         self.current = (np.nan, np.nan, np.nan)
+        self.plot = None  # built by _build_plot (on the first refresh, when the main window
+        # builds the panel behind another dock tab: ~25 ms at start-up)
 
-        self.plot = pg.PlotWidget()
+        self.title = QLabel()
+        self.title.setTextFormat(Qt.RichText)
+        self.title.setWordWrap(True)
+        self.title.setAlignment(Qt.AlignCenter)
+        self.readout = QLabel()
+        self.readout.setTextFormat(Qt.RichText)
+        self.readout.setWordWrap(True)
+        self.readout.setAlignment(Qt.AlignCenter)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setSpacing(2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.readout)
+        self._layout = layout
+
+        self.updates = DeferredRefresh(self, self._refresh)
+        if not DeferredRefresh.deferring_now():
+            self._build_plot()
+
+        scene.scores_changed.connect(self._on_scores_changed)
+        scene.weights_changed.connect(self._on_weights_changed)
+        scene.dataset_changed.connect(self._on_dataset_changed)
+        scene.features_changed.connect(self._on_features_changed)
+        scene.classes_changed.connect(self._on_classes_changed)
+        scene.selection_changed.connect(self._on_selection_changed)
+        style.appearance.changed.connect(self._on_appearance_changed)
+
+        self._apply_style()
+        self.updates.request()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(450, 340)
+
+    # ------------------------------------------------------------------ slots
+    def _on_scores_changed(self) -> None:
+        self.updates.request()
+
+    def _on_weights_changed(self) -> None:
+        if self.scene.selected is not None:
+            self.updates.request()
+
+    def _on_dataset_changed(self) -> None:
+        if self.scene.selected is not None:
+            self.updates.request()
+
+    def _on_features_changed(self) -> None:
+        if self.scene.selected is not None:
+            self.updates.request()
+
+    def _on_classes_changed(self) -> None:
+        self.updates.request()
+
+    def _on_selection_changed(self) -> None:
+        self.updates.request()
+
+    def _on_appearance_changed(self) -> None:
+        self._apply_style()
+        self.updates.run()
+
+    # ------------------------------------------------------------- updating
+    def _build_plot(self) -> None:
+        """The plot and its items (once)."""
+        if self.plot is not None:
+            return
+        self.plot = pg.PlotWidget(enableMenu=False)  # (no context menu: not built at all)
         item = self.plot.getPlotItem()
         item.hideButtons()
         item.setMenuEnabled(False)
@@ -69,65 +137,14 @@ class LossShapeView(QWidget):
         self.plot.addItem(self.ce_curve)
         self.plot.addItem(self.hinge_dot)
         self.plot.addItem(self.ce_dot)
-
-        self.title = QLabel()
-        self.title.setTextFormat(Qt.RichText)
-        self.title.setWordWrap(True)
-        self.title.setAlignment(Qt.AlignCenter)
-        self.readout = QLabel()
-        self.readout.setTextFormat(Qt.RichText)
-        self.readout.setWordWrap(True)
-        self.readout.setAlignment(Qt.AlignCenter)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
-        layout.setSpacing(2)
-        layout.addWidget(self.title)
-        layout.addWidget(self.plot, 1)
-        layout.addWidget(self.readout)
-
-        scene.scores_changed.connect(self._on_scores_changed)
-        scene.weights_changed.connect(self._on_weights_changed)
-        scene.dataset_changed.connect(self._on_dataset_changed)
-        scene.features_changed.connect(self._on_features_changed)
-        scene.classes_changed.connect(self._on_classes_changed)
-        scene.selection_changed.connect(self._on_selection_changed)
-        style.appearance.changed.connect(self._on_appearance_changed)
-
+        self._layout.insertWidget(1, self.plot, 1)
         self._apply_style()
-        self._refresh()
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        return QSize(450, 340)
-
-    # ------------------------------------------------------------------ slots
-    def _on_scores_changed(self) -> None:
-        self._refresh()
-
-    def _on_weights_changed(self) -> None:
-        if self.scene.selected is not None:
-            self._refresh()
-
-    def _on_dataset_changed(self) -> None:
-        if self.scene.selected is not None:
-            self._refresh()
-
-    def _on_features_changed(self) -> None:
-        if self.scene.selected is not None:
-            self._refresh()
-
-    def _on_classes_changed(self) -> None:
-        self._refresh()
-
-    def _on_selection_changed(self) -> None:
-        self._refresh()
-
-    def _on_appearance_changed(self) -> None:
-        self._apply_style()
-        self._refresh()
-
-    # ------------------------------------------------------------- updating
     def _apply_style(self) -> None:
+        self.title.setFont(style.font(style.BASE_POINT_SIZE))
+        self.readout.setFont(style.font(style.BASE_POINT_SIZE + 1))
+        if self.plot is None:
+            return
         style.style_plot_widget(self.plot)
         item = self.plot.getPlotItem()
         style.style_plot(item, left="loss", bottom="s<sub>y</sub>")
@@ -153,10 +170,9 @@ class LossShapeView(QWidget):
         self.legend.setBrush(pg.mkBrush(style.background()))
         self.legend.setPen(pg.mkPen(style.faint(), width=1))
         self.legend.setZValue(100)  # above the curves
-        self.title.setFont(style.font(style.BASE_POINT_SIZE))
-        self.readout.setFont(style.font(style.BASE_POINT_SIZE + 1))
 
     def _refresh(self) -> None:
+        self._build_plot()
         s = self.scene
         scores = np.asarray(s.lab_scores(), dtype=np.float64)
         y = s.lab_label()

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import style
+from ..perf import DeferredRefresh
 from .notation import class_html, feature_html, feature_text, muted, num
 
 SIDE_BY_SIDE_WIDTH = 760  # wider than this, the two maps sit side by side
@@ -46,6 +47,12 @@ def cell_text(v: float, decimals: int) -> str:
     if text.lstrip("-").strip("0.") == "":
         text = f"{0.0:.{decimals}f}"
     return text.replace("-", "\u2212")
+
+
+def _set_text(label: QLabel, text: str) -> None:
+    """setText only when the text changes (a new text may lay the panel out again)."""
+    if label.text() != text:
+        label.setText(text)
 
 
 def _text_on(color: QColor) -> QColor:
@@ -83,7 +90,7 @@ class GradientMap(QWidget):
         self.title.setWordWrap(True)
         self.title.setAlignment(Qt.AlignCenter)
 
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(enableMenu=False)  # (no context menu: not built at all)
         item = self.plot.getPlotItem()
         item.hideButtons()
         item.setMenuEnabled(False)
@@ -295,21 +302,20 @@ class PointGradientView(QWidget):
         super().__init__(parent)
         self.scene = scene
         self._hover_target = None
-
-        self.point_map = GradientMap()
-        self.batch_map = GradientMap()
+        # The two plots are built when the panel is first shown when the main window builds
+        # it behind another dock tab (``DeferredRefresh.deferring``): ~20 ms each at start-up.
+        self.point_map: GradientMap | None = None
+        self.batch_map: GradientMap | None = None
         self.hint = QLabel(self.HINT)
         self.hint.setAlignment(Qt.AlignCenter)
         self.hint.setWordWrap(True)
         self.point_stack = QStackedWidget()
         self.point_stack.addWidget(self.hint)
-        self.point_stack.addWidget(self.point_map)
         self.batch_hint = QLabel("No points: add points or pick a preset")
         self.batch_hint.setAlignment(Qt.AlignCenter)
         self.batch_hint.setWordWrap(True)
         self.batch_stack = QStackedWidget()
         self.batch_stack.addWidget(self.batch_hint)
-        self.batch_stack.addWidget(self.batch_map)
 
         self.maps = QBoxLayout(QBoxLayout.TopToBottom)
         self.maps.setSpacing(10)
@@ -326,8 +332,10 @@ class PointGradientView(QWidget):
         layout.addLayout(self.maps, 1)
         layout.addWidget(self.caption)
 
-        self.point_map.cell_hovered.connect(self._on_point_cell_hovered)
-        self.batch_map.cell_hovered.connect(self._on_batch_cell_hovered)
+        self.updates = DeferredRefresh(self, self._refresh)
+        if not DeferredRefresh.deferring_now():
+            self._build_maps()
+
         scene.weights_changed.connect(self._on_weights_changed)
         scene.dataset_changed.connect(self._on_dataset_changed)
         scene.features_changed.connect(self._on_features_changed)
@@ -335,10 +343,11 @@ class PointGradientView(QWidget):
         scene.hyper_changed.connect(self._on_hyper_changed)
         scene.selection_changed.connect(self._on_selection_changed)
         scene.highlight_changed.connect(self._on_highlight_changed)
+        scene.metrics_changed.connect(self._on_metrics_changed)
         style.appearance.changed.connect(self._on_appearance_changed)
 
         self._apply_style()
-        self._refresh()
+        self.updates.request()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(450, 560)
@@ -352,31 +361,46 @@ class PointGradientView(QWidget):
 
     # ------------------------------------------------------------------ slots
     def _on_weights_changed(self) -> None:
-        self._refresh()
+        self.updates.request()
 
     def _on_dataset_changed(self) -> None:
-        self._refresh()
+        self.updates.request()
 
     def _on_features_changed(self) -> None:
-        self._refresh()
+        self.updates.request()
 
     def _on_classes_changed(self) -> None:
-        self._refresh()
+        self.updates.request()
 
     def _on_hyper_changed(self) -> None:
-        self._refresh()
+        self.updates.request()
 
     def _on_selection_changed(self) -> None:
-        self._refresh()
+        self.updates.request()
+
+    def _on_metrics_changed(self) -> None:
+        self.updates.request()
 
     def _on_highlight_changed(self) -> None:
         self._show_highlight()
 
     def _on_appearance_changed(self) -> None:
         self._apply_style()
-        self.point_map.apply_style()
-        self.batch_map.apply_style()
-        self._refresh()
+        if self.point_map is not None:
+            self.point_map.apply_style()
+            self.batch_map.apply_style()
+            self.updates.run()
+
+    def _build_maps(self) -> None:
+        """The two heat maps (once)."""
+        if self.point_map is not None:
+            return
+        self.point_map = GradientMap()
+        self.batch_map = GradientMap()
+        self.point_stack.addWidget(self.point_map)
+        self.batch_stack.addWidget(self.batch_map)
+        self.point_map.cell_hovered.connect(self._on_point_cell_hovered)
+        self.batch_map.cell_hovered.connect(self._on_batch_cell_hovered)
 
     def _on_point_cell_hovered(self, cell) -> None:
         self._hover(None if cell is None else ("point_dW", *cell))
@@ -403,6 +427,7 @@ class PointGradientView(QWidget):
         self.hint.setStyleSheet(f"color: {fg}; border: 2px dashed {style.faint().name()};")
 
     def _refresh(self) -> None:
+        self._build_maps()
         s = self.scene
         names = s.feature_names
         svm = s.loss == "svm"
@@ -415,18 +440,26 @@ class PointGradientView(QWidget):
                 self.hint.setText(f"Point {i + 1}: {exc}")
         if grad is None:
             if i is None:
-                self.hint.setText(self.HINT)
+                _set_text(self.hint, self.HINT)
             self.point_map.values = None
-            self.point_stack.setCurrentWidget(self.hint)
+            if self.point_stack.currentWidget() is not self.hint:
+                self.point_stack.setCurrentWidget(self.hint)
         else:
             y = int(s.y[i])
             self.point_map.set_values(grad[0], names)
             g = "g<sub>i</sub>" if svm else "(p<sub>i</sub> − onehot(y<sub>i</sub>))"
-            self.point_map.title.setText(
-                f"<b>point {i + 1}</b> ({class_html(y)}): "
-                f"∂L<sub>i</sub>/∂W = x<sub>i</sub> {g}<sup>T</sup>")
-            self.point_stack.setCurrentWidget(self.point_map)
-        terms = s.loss_terms()
+            _set_text(self.point_map.title,
+                      f"<b>point {i + 1}</b> ({class_html(y)}): "
+                      f"∂L<sub>i</sub>/∂W = x<sub>i</sub> {g}<sup>T</sup>")
+            if self.point_stack.currentWidget() is not self.point_map:
+                self.point_stack.setCurrentWidget(self.point_map)
+        try:
+            m = s.metrics()  # the latest full-batch evaluation (a few steps back while training)
+        except ValueError:
+            m = None
+        terms = None if m is None else m.terms
+        if terms is not None and terms.dW.shape != s.W.shape:
+            terms = None
         if terms is None:
             self.batch_map.values = None
             self.batch_stack.setCurrentWidget(self.batch_hint)
@@ -434,14 +467,17 @@ class PointGradientView(QWidget):
             self.batch_map.set_values(terms.dW, names)
             reg = f" + 2λW <span style='color:{muted()}'>(λ = {s.reg:g})</span>" if s.reg else ""
             g = "g<sub>i</sub>" if svm else "(p<sub>i</sub> − y<sub>i</sub>)"
-            self.batch_map.title.setText(
+            _set_text(
+                self.batch_map.title,
                 f"<b>all {s.n_points} points</b>: ∂L/∂W = "
-                f"<sup>1</sup>/<sub>N</sub> Σ<sub>i</sub> x<sub>i</sub> {g}<sup>T</sup>{reg}")
+                f"<sup>1</sup>/<sub>N</sub> Σ<sub>i</sub> x<sub>i</sub> {g}<sup>T</sup>{reg}"
+                + (f" <span style='color:{muted()}'>(step {m.step})</span>" if m.step != s.step else ""))
             self.batch_stack.setCurrentWidget(self.batch_map)
         rows = ", ".join(feature_html(n) for n in names)
         entry = ("x<sub>d</sub> · g<sub>j</sub> (hinge subgradient)" if svm
                  else "x<sub>d</sub> · (p<sub>j</sub> − [j = y])")
-        self.caption.setText(
+        _set_text(
+            self.caption,
             f"Rows: features {rows}; columns: classes. Entry [d, j] = {entry}. "
             f"<b style='color:{style.NEGATIVE.name()}'>blue</b> &lt; 0 &lt; "
             f"<b style='color:{style.POSITIVE.name()}'>orange</b>; each map is scaled to its "
@@ -450,6 +486,8 @@ class PointGradientView(QWidget):
 
     def _show_highlight(self) -> None:
         """Outline the highlighted quantity's cell(s) in the map(s) that show it."""
+        if self.point_map is None:
+            return  # (not built yet: the first refresh shows it)
         h = self.scene.highlight
         point_rect = batch_rect = None
         rows = len(self.scene.feature_names)

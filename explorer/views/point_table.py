@@ -5,6 +5,11 @@ tables of 10,000+ points stay fast: cells are formatted only when drawn and
 sorting is one ``numpy.argsort``. Sorting by L_i (descending) lists the
 points the classifier gets most wrong first. Selecting a row selects the
 point everywhere, and selecting a point elsewhere selects its row.
+
+While training runs the table redraws at ~4 Hz, and not at all while it is
+hidden (``updates``, a ``perf.DeferredRefresh``). Above ``LAZY_ROWS_ABOVE``
+points, the scores and losses are computed only for the rows drawn (in
+blocks), unless a score or loss column is sorted, which needs them all.
 """
 
 from __future__ import annotations
@@ -23,11 +28,15 @@ from PySide6.QtWidgets import (
 )
 from pyqtgraph.graphicsItems.ScatterPlotItem import renderSymbol
 
-from .. import style
+from .. import engine, style
+from ..perf import DeferredRefresh
 from .notation import num, sub
 
 LIVE_RESORT_LIMIT = 100_000  # above this many points, re-sorting after a weights change is throttled
 RESORT_DELAY_MS = 500
+TRAINING_REFRESH_MS = 250  # the table redraws at most ~4 times a second while training runs
+LAZY_ROWS_ABOVE = 100_000  # above this many points, values are computed for the rows drawn
+ROW_BLOCK = 256  # rows computed together
 WRONG = QColor(0xC0, 0x00, 0x00)
 
 
@@ -53,6 +62,7 @@ class PointTableModel(QAbstractTableModel):
         self.order = np.empty(0, dtype=np.int64)
         self._inverse = np.empty(0, dtype=np.int64)
         self._icons: dict[int, QPixmap] = {}
+        self._blocks: dict[int, tuple] = {}  # lazily computed (scores, losses, predictions)
         self._load()
 
     # ----------------------------------------------------------- columns
@@ -87,9 +97,18 @@ class PointTableModel(QAbstractTableModel):
             self.order = np.arange(n)
         self._resort()
 
+    @property
+    def lazy(self) -> bool:
+        """Whether scores and losses are computed only for the rows drawn."""
+        return self._S is None
+
     def _load_weights(self) -> None:
         s = self.scene
-        if s.n_points:
+        self._blocks = {}
+        self._params = (s.W, s.b, s.Z, s.y, s.loss)
+        if s.n_points > LAZY_ROWS_ABOVE and self.sort_column < 4:
+            self._S = self._L = self._pred = None  # by rows, when drawn (``_values``)
+        elif s.n_points:
             self._S = s.point_scores()
             self._L = s.point_losses()
             self._pred = self._S.argmax(axis=1)
@@ -98,12 +117,40 @@ class PointTableModel(QAbstractTableModel):
             self._L = np.empty(0)
             self._pred = np.empty(0, dtype=np.int64)
 
+    def _full(self) -> None:
+        """Compute every row's values (sorting by a score or loss needs them all)."""
+        if self._S is None:
+            s = self.scene
+            self._S = s.point_scores()
+            self._L = s.point_losses()
+            self._pred = self._S.argmax(axis=1)
+            self._blocks = {}
+
+    def _values(self, i: int):
+        """(scores, loss, predicted class) of point i."""
+        if self._S is not None:
+            return self._S[i], self._L[i], self._pred[i]
+        k = i // ROW_BLOCK
+        block = self._blocks.get(k)
+        if block is None:
+            W, b, Z, y, loss = self._params
+            lo, hi = k * ROW_BLOCK, min((k + 1) * ROW_BLOCK, Z.shape[0])
+            S = engine.compute_scores(W, b, Z[lo:hi])
+            L = engine.core.evaluate(W, b, Z[lo:hi], y[lo:hi], loss=loss).losses
+            if len(self._blocks) > 64:
+                self._blocks.clear()
+            block = self._blocks[k] = (S, L, S.argmax(axis=1))
+        r = i - k * ROW_BLOCK
+        return block[0][r], block[1][r], block[2][r]
+
     def _key(self, column: int) -> np.ndarray:
         C = self._C
         if column == 1 or column == 2:
             return self._X[:, column - 1]
         if column == 3:
             return self._y
+        if 4 <= column <= 5 + C:
+            self._full()
         if 4 <= column < 4 + C:
             return self._S[:, column - 4]
         if column == 4 + C:
@@ -186,12 +233,13 @@ class PointTableModel(QAbstractTableModel):
             if c == 3:
                 return str(int(self._y[i]) + 1)
             if 4 <= c < 4 + C:
-                return num(self._S[i, c - 4], 4)
+                return num(self._values(i)[0][c - 4], 4)
             if c == 4 + C:
-                return num(self._L[i], 4)
+                return num(self._values(i)[1], 4)
             if c == 5 + C:
-                wrong = self._pred[i] != self._y[i]
-                return f"{int(self._pred[i]) + 1}" + (" ✗" if wrong else "")
+                pred = self._values(i)[2]
+                wrong = pred != self._y[i]
+                return f"{int(pred) + 1}" + (" ✗" if wrong else "")
             return None
         if role == Qt.TextAlignmentRole:
             if c in (3, 5 + C):
@@ -201,19 +249,20 @@ class PointTableModel(QAbstractTableModel):
             if c == 3:
                 return self._icon(int(self._y[i]))
             if c == 5 + C:
-                return self._icon(int(self._pred[i]))
+                return self._icon(int(self._values(i)[2]))
             return None
         if role == Qt.ForegroundRole:
-            if c == 5 + C and self._pred[i] != self._y[i]:
+            if c == 5 + C and self._values(i)[2] != self._y[i]:
                 return WRONG
             return None
         if role == Qt.ToolTipRole:
             if c == 5 + C:
+                pred = int(self._values(i)[2])
                 truth = style.class_name(int(self._y[i]))
-                ok = "correct" if self._pred[i] == self._y[i] else f"wrong: the label is {truth}"
-                return f"Point {i + 1} is predicted {style.class_name(int(self._pred[i]))} ({ok})"
+                ok = "correct" if pred == self._y[i] else f"wrong: the label is {truth}"
+                return f"Point {i + 1} is predicted {style.class_name(pred)} ({ok})"
             if c == 4 + C:
-                return f"L_{i + 1} = {self._L[i]!r}"
+                return f"L_{i + 1} = {float(self._values(i)[1])!r}"
             return None
         return None
 
@@ -285,6 +334,8 @@ class PointTableView(QWidget):
         self.resort_timer = QTimer(self)
         self.resort_timer.setSingleShot(True)
         self.resort_timer.setInterval(RESORT_DELAY_MS)
+        self._need: set[str] = set()  # what the next refresh brings up to date
+        self.updates = DeferredRefresh(self, self._refresh, interval_ms=TRAINING_REFRESH_MS)
 
         self.table.selectionModel().selectionChanged.connect(self._on_table_selection_changed)
         self.resort_timer.timeout.connect(self._on_resort_timeout)
@@ -313,38 +364,64 @@ class PointTableView(QWidget):
         return self.model.order.copy()
 
     # ------------------------------------------------------------------ slots
+    def _request(self, what: str) -> None:
+        self._need.add(what)
+        self.updates.request()
+
     def _on_dataset_changed(self) -> None:
-        self._reload()
+        self._request("reload")
 
     def _on_classes_changed(self) -> None:
-        self._reload()
+        self._request("reload")
 
     def _on_features_changed(self) -> None:
-        self._reload()
+        self._request("reload")
 
     def _on_hyper_changed(self) -> None:
-        self.model.reload_weights()  # the loss (softmax or hinge) may have changed
-        self._update_summary()
-        self._sync_selection()
+        self._request("hyper")  # the loss (softmax or hinge) may have changed
 
     def _on_weights_changed(self) -> None:
-        big = self.scene.n_points > LIVE_RESORT_LIMIT
-        self.model.reload_weights(resort=not big)
-        if big and self.model.sort_column >= 4:
-            if not self.resort_timer.isActive():
-                self.resort_timer.start()
-        self._update_summary()
-        self._sync_selection(scroll=False)
+        self._request("weights")
+
+    def _refresh(self) -> None:
+        need, self._need = self._need, set()
+        if "reload" in need:
+            self._reload()
+            return
+        if need & {"weights", "hyper"}:
+            big = self.scene.n_points > LIVE_RESORT_LIMIT
+            self.model.reload_weights(resort=not big)
+            if big and self.model.sort_column >= 4:
+                if not self.resort_timer.isActive():
+                    self.resort_timer.start()
+            self._update_summary()
+            self._sync_selection(scroll="hyper" in need)
+        elif "selection" in need:
+            self._sync_selection()
 
     def _on_resort_timeout(self) -> None:
+        if self.updates.hidden():
+            self._request("weights")  # re-sorted when shown
+            return
+        if self.updates.throttled():
+            self.resort_timer.start()  # a big table is re-sorted when training pauses
+            return
         self.model.reload_weights(resort=True)
         self._sync_selection(scroll=False)
 
     def _on_selection_changed(self) -> None:
-        self._sync_selection()
+        if self.updates.pending or self.updates.hidden():
+            self._request("selection")  # the next refresh selects the row
+        else:
+            self._sync_selection()
 
     def _on_table_selection_changed(self, _selected=None, _deselected=None) -> None:
         if self._syncing:
+            return
+        if "reload" in self._need:
+            # The table still shows older points (it was hidden, yet kept the keyboard
+            # focus): bring it up to date instead of selecting a point that may be gone.
+            self.updates.run()
             return
         rows = self.table.selectionModel().selectedRows()
         point = self.model.point_at(rows[0].row()) if rows else None
@@ -396,11 +473,15 @@ class PointTableView(QWidget):
 
     def _update_summary(self) -> None:
         s = self.scene
-        acc = s.accuracy()
+        try:
+            acc = s.metrics().accuracy
+        except ValueError:
+            acc = None
         if acc is None:
-            self.summary.setText("No points: add points or pick a preset")
+            self.summary.setText("No points: add points or pick a preset" if not s.n_points
+                                 else f"{s.n_points:,} points")
             return
-        wrong = int(np.count_nonzero(self.model._pred != s.y))
+        wrong = s.n_points - int(round(acc * s.n_points))
         self.summary.setText(f"{s.n_points:,} points · {wrong:,} misclassified ✗ · "
                              "click a header to sort, a row to select its point")
 

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 from pyqtgraph.graphicsItems.ScatterPlotItem import renderSymbol
 
 from .. import engine, style
+from ..perf import DeferredRefresh, interaction
 from ..state import MAX_SCORE, TEMPERATURE_RANGE
 from .widgets import NumberEdit, messages
 
@@ -270,6 +271,7 @@ class BarDragViewBox(pg.ViewBox):
     hovered = Signal(int)
 
     def __init__(self, draggable: bool = True, **kwargs):
+        kwargs.setdefault("enableMenu", False)  # (no context menu: not built at all)
         super().__init__(**kwargs)
         self.n_bars = 0
         self.draggable = draggable
@@ -425,6 +427,7 @@ class ScoreLab(QWidget):
         self._shift_scores = scene.scores  # the free scores c was accumulated on
         self._shift_key = None  # merge key of the running shift drag
         self._shifting = False
+        self._dragging: set = set()  # the drags of this lab going on (``perf.interaction``)
         self._svm_fit = None  # (lo, hi) the margins chart was fitted to
         self._svm_style = None  # what the margin bars' pens and brushes were made for
         self.score_edits: list[NumberEdit] = []
@@ -635,6 +638,10 @@ class ScoreLab(QWidget):
         self.loss_label.setWordWrap(True)
         self.loss_label.setToolTip(
             "Cross-entropy loss of this score vector: small when p_y is near 1")
+        # Its text changes with every edit: an explicit minimum width keeps the panel's
+        # minimum size (hence the dock and the window layout) independent of the digits.
+        self.loss_label.setMinimumWidth(40)
+        self.loss_label.setAutoFillBackground(True)
 
         self.svm_label = WrapLabel()
         self.svm_label.setTextFormat(Qt.RichText)
@@ -656,6 +663,8 @@ class ScoreLab(QWidget):
         layout.addWidget(self.loss_label)
         layout.addWidget(self.grad_panel, 1)
         layout.addWidget(self.svm_box, 1)
+
+        self.updates = DeferredRefresh(self, self._refresh)
 
         # -- connections ---------------------------------------------------
         self.classes_spin.valueChanged.connect(self._on_classes_spin_changed)
@@ -695,43 +704,43 @@ class ScoreLab(QWidget):
 
         self._set_shift_tooltips(False)
         self._apply_fixed_appearance()
-        self._refresh()
+        self.updates.request()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(max(450, self.minimumSizeHint().width()), 820)
 
     # ------------------------------------------------------------------ slots
     def _on_scores_changed(self) -> None:
-        self._refresh()
+        self.updates.request()
 
     def _on_weights_changed(self) -> None:
         if self.scene.selected is not None:  # the free scores do not depend on W, b
-            self._refresh()
+            self.updates.request()
 
     def _on_dataset_changed(self) -> None:
         if self.scene.selected is not None:
-            self._refresh()
+            self.updates.request()
 
     def _on_features_changed(self) -> None:
         if self.scene.selected is not None:
-            self._refresh()
+            self.updates.request()
 
     def _on_selection_changed(self) -> None:
-        self._refresh()
+        self.updates.request()
 
     def _on_classes_changed(self) -> None:
-        self._refresh()
+        self.updates.request()
 
     def _on_hyper_changed(self) -> None:
         if (self.scene.loss == "svm") != (not self.svm_box.isHidden()):
-            self._refresh()  # the SVM section appears or goes
+            self.updates.request()  # the SVM section appears or goes
 
     def _on_highlight_changed(self) -> None:
         self._update_glows()
 
     def _on_chart_resized(self, _vb=None) -> None:
         # The room for the printed values is measured in pixels.
-        self._refresh()
+        self.updates.request()
         self._fit_loss_font()
 
     def _on_appearance_changed(self) -> None:
@@ -792,11 +801,24 @@ class ScoreLab(QWidget):
         with QSignalBlocker(edit):  # show the scene's value, also when it was unchanged
             edit.setValue(float(self.scene.lab_scores()[j]))
 
+    def _drag_begins(self, what) -> None:
+        """A slider or bar drag starts: the other views redraw at ~10 Hz meanwhile."""
+        if what not in self._dragging:
+            self._dragging.add(what)
+            interaction.begin(self)
+
+    def _drag_ends(self, what) -> None:
+        if what in self._dragging:
+            self._dragging.discard(what)
+            interaction.end(self)
+
     def _on_slider_pressed(self, j: int) -> None:
         self._slider_keys[j] = ("score-lab-slider", j, next(_drag_ids))
+        self._drag_begins(("slider", j))
 
     def _on_slider_released(self, j: int) -> None:
         self._slider_keys.pop(j, None)
+        self._drag_ends(("slider", j))
 
     def _on_slider_moved(self, j: int, value: int) -> None:
         key = self._slider_keys.get(j) if self.sliders[j].isSliderDown() else None
@@ -805,11 +827,13 @@ class ScoreLab(QWidget):
     def _on_bar_drag_started(self, j: int) -> None:
         self._bar_key = ("score-lab-bar", j, next(_drag_ids))
         self._freeze_score_range = True
+        self._drag_begins("bar")
 
     def _on_bar_drag_finished(self, j: int) -> None:
         self._bar_key = None
         self._freeze_score_range = False
         self._update_score_range()
+        self._drag_ends("bar")
 
     def _on_score_bar_dragged(self, j: int, y: float) -> None:
         if j < self.scene.n_classes and math.isfinite(y):
@@ -885,9 +909,11 @@ class ScoreLab(QWidget):
 
     def _on_shift_slider_pressed(self) -> None:
         self._shift_key = ("score-lab-shift", next(_drag_ids))
+        self._drag_begins("shift")
 
     def _on_shift_slider_released(self) -> None:
         self._shift_key = None
+        self._drag_ends("shift")
 
     def _on_shift_slider_moved(self, value: int) -> None:
         key = self._shift_key if self.shift_slider.isSliderDown() else None
@@ -928,6 +954,8 @@ class ScoreLab(QWidget):
     # ------------------------------------------------------------- building
     def _rebuild(self, n: int) -> None:
         """(Re)create the per-class editors and texts for ``n`` classes."""
+        for what in [d for d in self._dragging if isinstance(d, tuple)]:
+            self._drag_ends(what)  # (a slider removed while dragged)
         for widgets in (self.swatches, self.score_labels, self.score_edits, self.sliders):
             for w in widgets:
                 self.editor_grid.removeWidget(w)
@@ -958,6 +986,9 @@ class ScoreLab(QWidget):
             slider.setPageStep(100)
             slider.setToolTip(slider_tip.format(j=j + 1))
             slider.setMinimumWidth(80)
+            # Opaque: a new value repaints the field or slider alone, not the panel behind.
+            edit.setAutoFillBackground(True)
+            slider.setAutoFillBackground(True)
             edit.value_edited.connect(lambda v, j=j: self._on_score_edited(j, v))
             slider.valueChanged.connect(lambda v, j=j: self._on_slider_moved(j, v))
             slider.sliderPressed.connect(lambda j=j: self._on_slider_pressed(j))

@@ -5,6 +5,9 @@ The scene records W, b and the loss after every SGD step
 b to those of the step under it (``Scene.go_to_step``), so the decision
 boundary replays the past; one drag is one undo entry. A sparkline shows
 the recorded loss with the current step marked.
+
+While training runs the view redraws at ~10 Hz, and not at all while it is
+hidden (``updates``, a ``perf.DeferredRefresh``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import style
+from ..perf import DeferredRefresh, interaction
 from .notation import num
 from .widgets import messages
 
@@ -47,6 +51,7 @@ class TimelineView(QWidget):
         self.scene = scene
         self.trainer = trainer
         self._drag_key = None
+        self._spark_stale = True  # the recorded losses changed since the sparkline was drawn
 
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setTracking(True)
@@ -60,22 +65,8 @@ class TimelineView(QWidget):
         row.addWidget(self.step_label, 1)
         row.addWidget(self.back_button)
 
-        self.plot = pg.PlotWidget()
-        item = self.plot.getPlotItem()
-        item.hideButtons()
-        item.setMenuEnabled(False)
-        item.setClipToView(True)
-        self.view = item.getViewBox()
-        self.view.setMouseEnabled(x=False, y=False)
-        self.view.setMenuEnabled(False)
-        self.plot.setMinimumHeight(90)
-        self.plot.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.spark = pg.PlotDataItem(connect="finite", autoDownsample=True)
-        self.marker_line = pg.InfiniteLine(angle=90, movable=False)
-        self.marker = pg.ScatterPlotItem()
-        self.plot.addItem(self.spark)
-        self.plot.addItem(self.marker_line, ignoreBounds=True)
-        self.plot.addItem(self.marker)
+        self.plot = None  # the sparkline, built by _build_plot (on the first refresh when the
+        # main window builds the panel behind another dock tab: ~20 ms at start-up)
         self.hint = QLabel()
         self.hint.setWordWrap(True)
 
@@ -84,8 +75,13 @@ class TimelineView(QWidget):
         layout.setSpacing(4)
         layout.addLayout(row)
         layout.addWidget(self.slider)
-        layout.addWidget(self.plot, 1)
         layout.addWidget(self.hint)
+        self._layout = layout
+
+        self.updates = DeferredRefresh(self, self._refresh)
+        self.updates.follow(trainer, scene)
+        if not DeferredRefresh.deferring_now():
+            self._build_plot()
 
         self.slider.sliderPressed.connect(self._on_slider_pressed)
         self.slider.sliderReleased.connect(self._on_slider_released)
@@ -99,7 +95,7 @@ class TimelineView(QWidget):
         style.appearance.changed.connect(self._on_appearance_changed)
 
         self._apply_style()
-        self._refresh()
+        self.updates.request()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(450, 240)
@@ -123,10 +119,14 @@ class TimelineView(QWidget):
     # ------------------------------------------------------------------ slots
     def _on_slider_pressed(self) -> None:
         self.trainer.pause()
+        if self._drag_key is None:
+            interaction.begin(self)  # the other views follow the scrub at ~10 Hz
         self._drag_key = ("timeline", next(_drag_ids))
 
     def _on_slider_released(self) -> None:
-        self._drag_key = None
+        if self._drag_key is not None:
+            self._drag_key = None
+            interaction.end(self)
 
     def _on_slider_value_changed(self, value: int) -> None:
         # A drag shares one merge key (one undo entry); a key press or a click
@@ -138,26 +138,57 @@ class TimelineView(QWidget):
         self.trainer.step_back()
 
     def _on_history_changed(self) -> None:
-        self._refresh()
+        self._spark_stale = True
+        self.updates.request()
 
     def _on_weights_changed(self) -> None:
-        self._refresh(spark=False)  # a new step's loss comes with history_changed
+        self.updates.request()
 
     def _on_classes_changed(self) -> None:
-        self._refresh()
+        self._spark_stale = True
+        self.updates.request()
 
     def _on_features_changed(self) -> None:
-        self._refresh()
+        self._spark_stale = True
+        self.updates.request()
 
     def _on_running_changed(self, _running: bool) -> None:
-        self._refresh()
+        self._spark_stale = True
+        self.updates.request()
 
     def _on_appearance_changed(self) -> None:
         self._apply_style()
-        self._refresh()
+        self._spark_stale = True
+        self.updates.request()
 
     # ------------------------------------------------------------- updating
-    def _apply_style(self) -> None:
+    def _build_plot(self) -> None:
+        """The loss sparkline and the current step's mark (once)."""
+        if self.plot is not None:
+            return
+        self.plot = pg.PlotWidget(enableMenu=False)  # (no context menu: not built at all)
+        item = self.plot.getPlotItem()
+        item.hideButtons()
+        item.setMenuEnabled(False)
+        item.setClipToView(True)
+        self.view = item.getViewBox()
+        self.view.setMouseEnabled(x=False, y=False)
+        self.view.setMenuEnabled(False)
+        self.plot.setMinimumHeight(90)
+        self.plot.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.spark = pg.PlotDataItem(connect="finite", autoDownsample=True)
+        self.marker_line = pg.InfiniteLine(angle=90, movable=False)
+        self.marker = pg.ScatterPlotItem()
+        self.plot.addItem(self.spark)
+        self.plot.addItem(self.marker_line, ignoreBounds=True)
+        self.plot.addItem(self.marker)
+        self._layout.insertWidget(2, self.plot, 1)
+        self._spark_stale = True
+        self._apply_plot_style()
+
+    def _apply_plot_style(self) -> None:
+        if self.plot is None:
+            return
         style.style_plot_widget(self.plot)
         style.style_plot(self.plot.getPlotItem(), left="loss", bottom="step")
         self.spark.setPen(pg.mkPen(SPARK_COLOR, width=style.scaled(2.5)))
@@ -166,6 +197,9 @@ class TimelineView(QWidget):
         self.marker.setSize(style.scaled(style.MARKER_SIZE + 2))
         self.marker.setBrush(pg.mkBrush(MARK_COLOR))
         self.marker.setPen(pg.mkPen(style.foreground(), width=style.scaled(1.5)))
+
+    def _apply_style(self) -> None:
+        self._apply_plot_style()
         self.step_label.setFont(style.font(style.TITLE_POINT_SIZE, bold=True))
         self.back_button.setFont(style.font(style.BASE_POINT_SIZE, bold=True))
         self.hint.setFont(style.font(style.BASE_POINT_SIZE - 1))
@@ -177,7 +211,8 @@ class TimelineView(QWidget):
             f"QSlider::handle:horizontal {{ background: {MARK_COLOR}; width: {round(style.scaled(18))}px; "
             f"margin: -{round(style.scaled(8))}px 0; border-radius: {round(style.scaled(9))}px; }}")
 
-    def _refresh(self, spark: bool = True) -> None:
+    def _refresh(self) -> None:
+        self._build_plot()
         s = self.scene
         tl = s.timeline
         step = s.step
@@ -197,9 +232,10 @@ class TimelineView(QWidget):
 
         if usable:
             self.step_label.setText(f"step {step} of {last}")
-            if spark or self.spark.xData is None or not len(self.spark.xData):
+            if self._spark_stale or self.spark.xData is None or not len(self.spark.xData):
                 steps, losses = tl.losses()
                 self.spark.setData(steps, losses)
+                self._spark_stale = False
             loss = tl.at(step)[2] if tl.has_step(step) else np.nan
             if np.isfinite(loss):
                 self.marker.setData([step], [loss])

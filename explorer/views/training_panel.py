@@ -5,6 +5,10 @@ Every control calls a scene setter (or the trainer); the trainer reads the
 scene at each tick, so edits made while training take effect at the next
 frame. The controls sync themselves from the scene under ``QSignalBlocker``.
 Fonts and sizes follow ``style.appearance``.
+
+The readout shows the scene's latest full-batch evaluation (``Scene.metrics``)
+and, while training runs, redraws at ~10 Hz (``readout_updates``, a
+``perf.DeferredRefresh``).
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ from PySide6.QtWidgets import (
 )
 
 from .. import engine, style
+from ..perf import DeferredRefresh
 from ..state import LR_RANGE, MOMENTUM_RANGE, REG_RANGE, STEPS_PER_FRAME_RANGE
 from .notation import feature_text
-from .widgets import NumberEdit, messages
+from .widgets import NumberEdit, messages, set_steady_text
 
 LOSS_LABELS = {"softmax": "softmax (cross-entropy)", "svm": "multiclass SVM (hinge)"}
 LOSS_TIPS = {
@@ -92,7 +97,8 @@ class TrainingPanel(QWidget):
         self.accuracy_label = QLabel()
         for label, tip in ((self.step_label, "SGD updates since the last Reset"),
                            (self.loss_label, "Full-batch loss of the current W and b: "
-                                             "data loss + L2 penalty"),
+                                             "data loss + L2 penalty (while a large dataset "
+                                             "trains, of a step a few steps back)"),
                            (self.accuracy_label, "Training accuracy: the share of points whose "
                                                  "highest score is their own class")):
             label.setToolTip(tip)
@@ -213,6 +219,9 @@ class TrainingPanel(QWidget):
         layout.addLayout(grid)
         layout.addStretch(1)
 
+        self.readout_updates = DeferredRefresh(self, self._show_readout)
+        self.readout_updates.follow(trainer, scene)
+
         # -- connections ----------------------------------------------------------------
         self.play_button.clicked.connect(self._on_play_clicked)
         self.step_button.clicked.connect(self._on_step_clicked)
@@ -231,6 +240,7 @@ class TrainingPanel(QWidget):
         self.trainer.running_changed.connect(self._on_running_changed)
         self.scene.hyper_changed.connect(self._on_hyper_changed)
         self.scene.weights_changed.connect(self._on_readout_changed)
+        self.scene.metrics_changed.connect(self._on_readout_changed)
         self.scene.dataset_changed.connect(self._on_dataset_changed)
         self.scene.features_changed.connect(self._on_features_changed)
         style.appearance.changed.connect(self._on_appearance_changed)
@@ -239,7 +249,7 @@ class TrainingPanel(QWidget):
         self._on_features_changed()
         self._on_hyper_changed()
         self._on_running_changed(self.trainer.running)
-        self._on_readout_changed()
+        self._show_readout()
 
     @staticmethod
     def _label(text: str, buddy: QWidget) -> QLabel:
@@ -339,6 +349,8 @@ class TrainingPanel(QWidget):
             button.setMinimumHeight(round(style.scaled(38)))
         for label in (self.step_label, self.loss_label, self.accuracy_label):
             label.setFont(style.font(style.BASE_POINT_SIZE, bold=True))
+        if hasattr(self, "readout_updates"):
+            self._show_readout()  # fitted to the new font
         for edit in (self.lr_edit, self.batch_edit, self.reg_edit, self.momentum_edit,
                      self.spf_edit):
             edit.setMinimumWidth(round(style.scaled(62)))
@@ -371,16 +383,21 @@ class TrainingPanel(QWidget):
         self._on_readout_changed()
 
     def _on_readout_changed(self) -> None:
+        self.readout_updates.request()
+
+    def _show_readout(self) -> None:
         s = self.scene
         step = f"step {s.step}"
         try:
-            terms = s.loss_terms()
+            m = s.metrics()
         except ValueError:
-            terms = None
-        acc = s.accuracy()
+            m = None
+        terms = None if m is None else m.terms
+        acc = None if m is None else m.accuracy
         loss = "loss \u2014" if terms is None else f"loss {terms.total:.4f}"
         accuracy = "accuracy \u2014" if acc is None else f"accuracy {100 * acc:.1f}%"
-        for label, text in ((self.step_label, step), (self.loss_label, loss),
-                            (self.accuracy_label, accuracy)):
-            if label.text() != text:
-                label.setText(text)
+        # Fixed sizes: a new text every 100 ms must not lay the whole panel out again.
+        for label, text, sample in ((self.step_label, step, "step 000000"),
+                                    (self.loss_label, loss, "loss 0.0000"),
+                                    (self.accuracy_label, accuracy, "accuracy 100.0%")):
+            set_steady_text(label, text, sample)

@@ -5,6 +5,11 @@ full-batch gradient dL/dW of that entry, coloured by sign. The texts follow
 the scene live (also during training, when ``weights_changed`` fires every
 frame); the cell widgets are rebuilt only when W changes shape.
 
+The gradients are those of the scene's latest full-batch evaluation
+(``Scene.metrics()``: a few steps behind while a large dataset trains). While
+training runs the table redraws at ~10 Hz, and not at all while it is hidden
+(``updates``, a ``perf.DeferredRefresh``); an edit shows at once.
+
 Hovering a value asks every view to emphasise ("W", i, j) or ("b", j);
 hovering a gradient, ("dW", i, j). The cell of the scene's highlight is
 outlined, wherever the highlight was set.
@@ -27,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import style
+from ..perf import DeferredRefresh
 from ..state import MAX_SCORE
 from .notation import feature_text
 from .score_lab import highlight_pen
@@ -36,6 +42,7 @@ GRAD_POINT_SIZE = style.BASE_POINT_SIZE - 1
 DOCK_WIDTH = 440
 MAX_TABLE_HEIGHT = 360  # beyond this (many feature maps) the table scrolls
 NO_GRADIENT = "\u2014"  # an em dash: no points, no gradient
+CAPTION = "Beneath each value: \u2202L/\u2202W (full batch)"
 _ZERO_COLOR = "#555555"
 CELL_MARGIN = 5  # pixels around a cell's contents, room for the highlight outline
 OUTLINE_WIDTH = 4.0  # pixels at scale 1
@@ -151,7 +158,7 @@ class WeightsView(QWidget):
         self._shape = None
 
         self.setFont(style.font())
-        self.caption = QLabel("Beneath each value: \u2202L/\u2202W (full batch)")
+        self.caption = QLabel(CAPTION)
         self.caption.setToolTip(
             "Each cell shows a weight (type a number, then Enter) and, beneath it, the "
             "gradient of the full-batch loss with respect to it.\nSGD moves every value "
@@ -185,6 +192,8 @@ class WeightsView(QWidget):
         layout.addWidget(self.scroll, 1)
         layout.addLayout(buttons)
 
+        self.updates = DeferredRefresh(self, self._refresh)
+
         self.randomize_button.clicked.connect(self._on_randomize_clicked)
         self.zero_button.clicked.connect(self._on_zero_clicked)
         self.scene.classes_changed.connect(self._on_shape_changed)
@@ -192,6 +201,7 @@ class WeightsView(QWidget):
         self.scene.weights_changed.connect(self._on_weights_changed)
         self.scene.dataset_changed.connect(self._on_gradients_changed)
         self.scene.hyper_changed.connect(self._on_gradients_changed)
+        self.scene.metrics_changed.connect(self._on_gradients_changed)
         self.scene.highlight_changed.connect(self._on_highlight_changed)
         style.appearance.changed.connect(self._on_appearance_changed)
 
@@ -281,7 +291,7 @@ class WeightsView(QWidget):
         self._fit_height()
         self._shape = (rows, classes)
         self._sync_values(force=True)
-        self._on_gradients_changed()
+        self._show_gradients()
         self._update_highlight()
 
     def _watch(self, widget: QWidget, target: tuple) -> None:
@@ -335,6 +345,9 @@ class WeightsView(QWidget):
         label = QLabel(gradient_text(None))
         # The text changes every training frame: it must never resize the columns.
         label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        # Opaque (they change while training): Qt then repaints just them, not the table.
+        label.setAutoFillBackground(True)
+        edit.setAutoFillBackground(True)
         label.setFont(style.font(GRAD_POINT_SIZE))
         label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         label.setToolTip(f"\u2202L/\u2202{name} over the full batch (data loss + L2 term).\n"
@@ -373,7 +386,7 @@ class WeightsView(QWidget):
             cell.label.setProperty("sign_color", None)  # restyle with the theme's sign colours
             cell.apply_appearance()
             cell.update()
-        self._on_gradients_changed()
+        self._show_gradients()
         self._table.adjustSize()
         self._fit_height()
 
@@ -454,23 +467,37 @@ class WeightsView(QWidget):
             label.setStyleSheet(f"color: {color};")
 
     def _on_shape_changed(self) -> None:
-        if self.scene.W.shape != self._shape:
-            self._rebuild()
+        self.updates.request()
 
     def _on_weights_changed(self) -> None:
+        self.updates.request()
+
+    def _on_gradients_changed(self) -> None:
+        self.updates.request()
+
+    def _refresh(self) -> None:
+        """Values and gradients from the scene (cells rebuilt only when W changed shape)."""
         if self.scene.W.shape != self._shape:
             self._rebuild()
             return
         self._sync_values()
-        self._on_gradients_changed()
+        self._show_gradients()
 
-    def _on_gradients_changed(self) -> None:
+    def _show_gradients(self) -> None:
+        """The latest full-batch gradient (``Scene.metrics``) beneath each value."""
         if self.scene.W.shape != self._shape:
             return  # a rebuild follows
         try:
-            terms = self.scene.loss_terms()
+            m = self.scene.metrics()
         except ValueError:
-            terms = None
+            m = None
+        terms = None if m is None else m.terms
+        if terms is not None and terms.dW.shape != self._shape:
+            terms = None  # (an evaluation of another shape: not expected)
+        caption = CAPTION if m is None or m.step == self.scene.step else \
+            f"{CAPTION[:-1]}, step {m.step})"
+        if self.caption.text() != caption:
+            self.caption.setText(caption)
         for i, labels in enumerate(self.grad_labels):
             for j, label in enumerate(labels):
                 self._set_grad(label, None if terms is None else terms.dW[i, j])

@@ -1,11 +1,11 @@
-"""Small reusable widgets: a validating number field."""
+"""Small reusable widgets: a validating number field; ``cache_drawing`` for plot items."""
 
 from __future__ import annotations
 
 import math
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QLineEdit, QToolTip
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QLineEdit, QToolTip
 
 
 class MessageHub(QObject):
@@ -15,6 +15,46 @@ class MessageHub(QObject):
 
 
 messages = MessageHub()
+
+
+def set_steady_text(label: QLabel, text: str, sample: str = "") -> None:
+    """Set a one-line text that changes often (a readout) without laying its panel out again.
+
+    A new text makes Qt lay out the label's parents again (and repaint what moved),
+    unless the label has a fixed size: the label gets one, wide enough for ``text`` and
+    ``sample`` (a longest typical text), growing only when a text needs more room, and
+    fitted again when its font changes. It also paints its own background, so that Qt
+    need not repaint the panel (and the dock, and the window) behind it.
+    """
+    if not label.autoFillBackground():
+        label.setAutoFillBackground(True)
+    fm = label.fontMetrics()
+    m = label.contentsMargins()
+    pad = m.left() + m.right() + 2 * label.margin() + 4
+    height = fm.height() + m.top() + m.bottom() + 2 * label.margin()
+    need = max(fm.horizontalAdvance(text), fm.horizontalAdvance(sample) if sample else 0) + pad
+    fixed = label.minimumWidth() == label.maximumWidth() and label.minimumHeight() == height \
+        and label.maximumHeight() == height
+    if not fixed:
+        label.setFixedSize(need, height)
+    elif label.maximumWidth() < need:
+        label.setFixedWidth(need)
+    if label.text() != text:
+        label.setText(text)
+
+
+def cache_drawing(*items) -> None:
+    """Keep each plot item's drawing in a pixmap (``QGraphicsItem.DeviceCoordinateCache``).
+
+    An item that does not change, or only moves, is then blitted instead of drawn again
+    whenever anything else in its plot changes (pyqtgraph items draw in Python: 0.2-0.5 ms
+    each, a scatter of 10,000 markers ~8 ms). For a ``pg.TextItem``, its text is cached too.
+    """
+    for item in items:
+        item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        text = getattr(item, "textItem", None)
+        if text is not None:
+            text.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
 
 def parse_number(text: str, *, minimum: float = -math.inf, maximum: float = math.inf,

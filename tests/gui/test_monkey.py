@@ -323,6 +323,16 @@ def scene_invariants(s) -> None:
         assert math.isfinite(t.total) and np.all(np.isfinite(t.dW)) and np.all(np.isfinite(t.db))
 
 
+def caught_up(view):
+    """A hidden panel, and a readout while training runs, redraw later (``perf.DeferredRefresh``):
+    bring ``view`` up to date as showing it or pausing would, then check what it shows."""
+    updates = view.updates
+    if updates.pending:
+        assert updates.hidden() or updates.throttled(), f"{type(view).__name__} left out of date"
+        updates.run()
+    return view
+
+
 def view_invariants(w) -> None:
     s = w.scene
     ds = w.dataset_view
@@ -331,7 +341,7 @@ def view_invariants(w) -> None:
         xs, ys = scatter.getData()
         np.testing.assert_array_equal(np.column_stack([xs, ys]).reshape(-1, 2), s.X[s.y == j],
                                       err_msg=f"dataset view, class {j}")
-    lab = w.score_lab
+    lab = caught_up(w.score_lab)
     heights = np.asarray(lab.prob_bars.opts["height"], dtype=float)
     if not s.naive:
         np.testing.assert_array_equal(heights, engine.softmax(s.lab_scores(), s.temperature),
@@ -339,7 +349,7 @@ def view_invariants(w) -> None:
         for t in lab.prob_texts + lab.grad_texts:
             text = t.toPlainText().lower()
             assert "nan" not in text and "inf" not in text, text
-    wv = w.weights_view
+    wv = caught_up(w.weights_view)
     assert len(wv.value_edits) == s.W.shape[0]
     for i, row in enumerate(wv.value_edits):
         for j, edit in enumerate(row):

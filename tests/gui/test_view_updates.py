@@ -1,0 +1,291 @@
+"""When the views redraw (``perf.DeferredRefresh``): hidden panels do no work until shown,
+secondary views redraw at ~10 Hz while training runs or a drag goes on and end up equal to
+the scene, and the speed-ups of the plots (cached drawings, steady axes and labels)."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
+
+from explorer import perf
+from explorer.perf import DeferredRefresh, interaction
+from explorer.views import point_table as point_table_module
+from explorer.views.curves import CurvesView, nice_bound, nice_ceiling
+from explorer.views.dataset_plot import DatasetView
+from explorer.views.notation import num
+from explorer.views.point_table import PointTableView
+from explorer.views.weights import WeightsView, gradient_text
+from explorer.views.widgets import set_steady_text
+
+
+def show_tab(window, qtbot, key):
+    """Choose the dock tab of panel ``key`` (as a click on its tab would)."""
+    dock = window.docks[key]
+    dock.raise_()
+    qtbot.waitUntil(lambda: not dock.visibleRegion().isEmpty(), timeout=2000)
+
+
+def shown_gradients(view) -> np.ndarray:
+    return np.array([[float(lab.text().replace("\u2212", "-")) for lab in row]
+                     for row in view.grad_labels])
+
+
+# -- hidden panels -------------------------------------------------------------------------
+def test_panels_behind_a_tab_are_not_filled_in_at_start_up(window):
+    # "Everything": derivation, point gradient, timeline ... are tabs behind others.
+    for view in (window.derivation_view, window.point_gradient_view, window.loss_shape_view,
+                 window.timeline_view):
+        assert view.updates.refreshes == 0 and view.updates.pending
+    assert window.point_gradient_view.point_map is None  # its plots are not even built
+    assert window.loss_shape_view.plot is None
+    # the panels on top are
+    for view in (window.score_lab, window.jacobian_view):
+        assert view.updates.refreshes >= 1 and not view.updates.pending
+    assert not window.weights_view.updates.pending
+
+
+def test_a_hidden_panel_does_no_work_until_shown_then_shows_the_scene(window, qtbot):
+    s, view = window.scene, window.derivation_view
+    show_tab(window, qtbot, "derivation")
+    s.select(3)
+    show_tab(window, qtbot, "jacobian")  # the derivation goes behind the Jacobian's tab
+    done = view.updates.refreshes
+    for k in range(5):
+        s.set_weight(0, 0, 0.3 * k)
+    s.select(7)
+    assert view.updates.refreshes == done and view.updates.pending
+    show_tab(window, qtbot, "derivation")
+    assert not view.updates.pending and view.updates.refreshes == done + 1
+    p = s.lab_probabilities()
+    assert view.values["softmax"] == p[s.lab_label()]
+    assert "point 8" in view.header.text()
+
+
+def test_the_points_table_behind_a_tab_computes_no_scores(window, qtbot, monkeypatch):
+    s = window.scene
+    calls = []
+    monkeypatch.setattr(window.point_table_view.model, "_load_weights",
+                        lambda: calls.append(1))
+    for k in range(3):
+        s.set_weight(1, 1, 0.1 * k)
+    assert calls == [] and window.point_table_view.updates.pending
+
+
+def test_a_hidden_gradient_check_runs_no_live_checks(window, qtbot):
+    view = window.gradient_check_view
+    show_tab(window, qtbot, "gradient_check")
+    qtbot.mouseClick(view.live_box, Qt.LeftButton)
+    assert view.live_box.isChecked()
+    show_tab(window, qtbot, "weights")
+    window.scene.set_weight(0, 1, 1.5)
+    qtbot.wait(3 * 200)
+    assert view.stale  # no check ran behind the tab
+    show_tab(window, qtbot, "gradient_check")
+    qtbot.waitUntil(lambda: not view.stale, timeout=3000)
+    np.testing.assert_array_equal(view.result.dW, window.scene.loss_terms().dW)
+
+
+def test_an_exported_panel_picture_shows_the_scene(window, tmp_path):
+    window.scene.set_weight(0, 0, 2.5)
+    assert window.timeline_view.updates.pending or window.timeline_view.updates.refreshes == 0
+    assert window.export_png(window.timeline_view, tmp_path / "t.png")
+    assert not window.timeline_view.updates.pending
+
+
+# -- throttled while training ------------------------------------------------------------------
+def test_secondary_views_redraw_less_while_training_and_equal_the_scene_after(window, qtbot):
+    s, trainer = window.scene, window.trainer
+    wv, cv, tp = window.weights_view, window.curves_view, window.training_panel
+    trainer.play()
+    try:
+        before = wv.updates.refreshes, cv.updates.refreshes, tp.readout_updates.refreshes
+        for _ in range(10):
+            trainer.tick()  # ten frames at once: far less than one throttle interval
+        assert wv.updates.refreshes == before[0] and wv.updates.pending
+        assert cv.updates.refreshes == before[1] and cv.updates.pending
+        assert tp.readout_updates.refreshes == before[2]
+        # ... and it is then drawn from its timer, while training goes on
+        qtbot.waitUntil(lambda: wv.updates.refreshes > before[0], timeout=2000)
+    finally:
+        trainer.pause()
+    # paused: every throttled view shows exactly the scene
+    for row_edits, row in zip(wv.value_edits, s.W):
+        assert [e.value() for e in row_edits] == list(row)
+    np.testing.assert_allclose(shown_gradients(wv), s.metrics().terms.dW, rtol=5e-3, atol=1e-12)
+    x, _ = cv.total_curve.getOriginalDataset()
+    np.testing.assert_array_equal(x, s.history.column("step"))
+    assert tp.step_label.text() == f"step {s.step}"
+    assert tp.loss_label.text() == f"loss {s.loss_terms().total:.4f}"
+    assert f"step {s.step}" in window.summary_label.text()
+
+
+def test_an_edit_while_training_shows_at_once(window, qtbot):
+    s, wv, trainer = window.scene, window.weights_view, window.trainer
+    trainer.play()
+    try:
+        trainer.tick()
+        s.set_weight(0, 0, 1.25)  # a user edit: immediate, even though training runs
+        assert wv.value_edits[0][0].value() == 1.25
+        assert not wv.updates.pending
+    finally:
+        trainer.pause()
+
+
+def test_throttled_refreshes_take_turns(window, qtbot):
+    """Two throttled views never redraw within STAGGER_MS of each other."""
+    times = []
+    original = DeferredRefresh.run
+
+    def run(self):
+        import time
+        if self.throttled():
+            times.append(time.perf_counter())
+        original(self)
+    DeferredRefresh.run = run
+    try:
+        window.trainer.play()
+        qtbot.wait(600)
+    finally:
+        window.trainer.pause()
+        DeferredRefresh.run = original
+    gaps = np.diff(sorted(times))
+    assert len(times) >= 4
+    assert np.all(gaps >= 0.9 * perf.STAGGER_MS / 1000)
+
+
+# -- throttled during a drag ------------------------------------------------------------------
+def test_other_views_follow_a_drag_at_10_hz_and_catch_up_when_it_ends(window, qtbot):
+    s, ds, wv = window.scene, window.dataset_view, window.weights_view
+    vp = ds.plot.viewport()
+    i = s.add_point(0.5, 0.5, label=0)
+    start = ds.data_to_view(0.5, 0.5)
+    qtbot.mouseMove(vp, start)
+    qtbot.mousePress(vp, Qt.LeftButton, pos=start)
+    try:
+        for k in range(1, 4):
+            qtbot.mouseMove(vp, start + QPoint(6 * k, 0))
+            qtbot.wait(12)  # (pyqtgraph drops faster moves)
+        assert s.X[i, 0] > 0.5 and interaction.active
+        assert not ds.regions_refresh.throttled()  # the dragged plot itself keeps up
+        assert wv.updates.throttled()
+    finally:
+        qtbot.mouseRelease(vp, Qt.LeftButton, pos=start + QPoint(24, 0))
+    assert not interaction.active
+    assert not wv.updates.pending
+    np.testing.assert_allclose(shown_gradients(wv), s.loss_terms().dW, rtol=5e-3, atol=1e-12)
+
+
+def test_an_interaction_whose_owner_is_gone_no_longer_counts(qtbot):
+    w = QWidget()
+    qtbot.addWidget(w)
+    w.show()
+    interaction.begin(w)
+    assert interaction.active
+    w.hide()
+    assert not interaction.active
+    interaction.end(w)
+
+
+# -- what the views show -----------------------------------------------------------------------
+def test_weights_gradients_are_the_latest_full_batch_evaluation(qtbot, scene, monkeypatch):
+    view = WeightsView(scene)
+    qtbot.addWidget(view)
+    np.testing.assert_allclose(shown_gradients(view), scene.metrics().terms.dW, rtol=5e-3,
+                               atol=1e-12)
+    # a large dataset training: the evaluation describes an older step
+    m = scene.metrics()
+    older = dataclasses.replace(m, step=m.step, terms=m.terms._replace(dW=m.terms.dW + 1.0))
+    monkeypatch.setattr(scene, "metrics", lambda: older)
+    monkeypatch.setattr(type(scene), "step", property(lambda self: older.step + 3))
+    scene.metrics_changed.emit()
+    np.testing.assert_allclose(shown_gradients(view), older.terms.dW, rtol=5e-3, atol=1e-12)
+    assert gradient_text(older.terms.db[0]) == view.bias_grad_labels[0].text()
+    assert f"step {older.step}" in view.caption.text()
+
+
+def test_class_markers_and_static_items_are_cached_drawings(qtbot, scene):
+    view = DatasetView(scene)
+    qtbot.addWidget(view)
+    cached = QGraphicsItem.DeviceCoordinateCache
+    assert all(item.cacheMode() == cached for item in view.scatters)
+    assert all(a.label.cacheMode() == cached for a in view.arrows)
+    assert all(line.cacheMode() == cached for line in view.zero_lines)
+
+
+def test_hover_read_out_computes_only_its_point(qtbot, scene, monkeypatch):
+    view = DatasetView(scene)
+    qtbot.addWidget(view)
+
+    def refuse(*_args):
+        raise AssertionError("a full pass over the points")
+    monkeypatch.setattr(type(scene), "point_scores", refuse)
+    monkeypatch.setattr(type(scene), "point_losses", refuse)
+    text = view.hover_text(5)
+    assert "point 6" in text
+
+
+def test_curve_axes_grow_in_nice_steps(qtbot, scene, trainer):
+    view = CurvesView(scene)
+    qtbot.addWidget(view)
+    view.resize(440, 360)
+    view.show()
+    qtbot.waitExposed(view)
+    ranges = []
+    for _ in range(25):
+        trainer.tick()
+        x0, x1 = view.loss_vb.viewRange()[0]
+        if not ranges or ranges[-1] != (x0, x1):
+            ranges.append((x0, x1))
+    # steps 1..25: the range changed 3 times, at the bounds 10, 15, 20 and 30 (2 % padding)
+    assert [round((x1 - x0) / 1.04, 3) for x0, x1 in ranges] == [10, 15, 20, 30]
+    lo, hi = view.loss_vb.viewRange()[1]
+    assert lo < 0 < hi and hi >= float(np.max(scene.history.column("total_loss")))
+    assert [nice_bound(v) for v in (0, 7, 10, 11, 151, 999, 1001)] == [10, 10, 10, 15, 200, 1000, 1500]
+    assert nice_ceiling(0.26) == pytest.approx(0.3) and nice_ceiling(-1) == 1.0
+
+
+def test_steady_text_lays_nothing_out(qtbot):
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    label = QLabel()
+    layout.addWidget(label)
+    qtbot.addWidget(box)
+    box.show()
+    set_steady_text(label, "loss 0.1234", "loss 0.0000")
+    size = label.size()
+    set_steady_text(label, "loss 0.9")
+    assert label.text() == "loss 0.9" and label.minimumSize() == label.maximumSize()
+    set_steady_text(label, "loss 123456.1234 (much longer)")
+    assert label.maximumWidth() > size.width()  # grows when a text needs more room
+    assert label.autoFillBackground()
+
+
+def test_points_table_computes_only_the_rows_drawn_above_a_size(qtbot, scene, monkeypatch):
+    monkeypatch.setattr(point_table_module, "LAZY_ROWS_ABOVE", 100)
+    view = PointTableView(scene)
+    qtbot.addWidget(view)
+    m = view.model
+    assert m.lazy  # 150 points, sorted by number
+    S, L = scene.point_scores(), scene.point_losses()
+    for i in (0, 77, 149):
+        row = m.row_of(i)
+        assert m.data(m.index(row, m.score_column(1))) == num(S[i, 1], 4)
+        assert m.data(m.index(row, m.loss_column)) == num(L[i], 4)
+    view.sort_by(m.loss_column, Qt.DescendingOrder)  # sorting needs every value
+    assert not m.lazy
+    assert np.array_equal(view.shown_points(), np.argsort(L, kind="stable")[::-1])
+
+
+def test_a_stale_points_table_keeping_the_focus_selects_no_gone_point(window, qtbot):
+    view = window.point_table_view
+    show_tab(window, qtbot, "point_table")
+    window.scene.select(5)
+    assert [r.row() for r in view.table.selectionModel().selectedRows()] == [view.model.row_of(5)]
+    show_tab(window, qtbot, "curves")  # the table goes behind another tab...
+    window.scene.clear_points()  # ... and is not reloaded there
+    assert view.updates.pending and view.model.rowCount() == 150
+    qtbot.keyClick(view.table, Qt.Key_Down)  # it still has the keyboard focus
+    assert window.scene.selected is None
+    assert view.model.rowCount() == 0 and not view.updates.pending
