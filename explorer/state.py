@@ -851,7 +851,8 @@ class Scene(QObject):
     # ------------------------------------------------------------ training
     EVAL_BUDGET_S = 0.006  # full-batch evaluation per training frame, at most
 
-    def apply_training(self, W: np.ndarray, b: np.ndarray, steps: int, records=()) -> None:
+    def apply_training(self, W: np.ndarray, b: np.ndarray, steps: int, records=(),
+                       evaluated=None) -> None:
         """Store parameters reached by ``steps`` SGD updates (no undo entry of its own).
 
         ``records`` are the ``(W, b, loss)`` after each of the steps, for the
@@ -861,6 +862,11 @@ class Scene(QObject):
         evaluated within ``EVAL_BUDGET_S``, otherwise every few frames (see
         ``metrics``). Raises ``ValueError`` (changing nothing) if the new
         parameters cannot be evaluated.
+
+        ``evaluated``: ``(W, b, LossTerms, accuracy)``, a full-batch evaluation of the
+        parameters one step before the new ones (``engine.SGD.last_evaluation`` of a
+        full-batch step). For a large dataset it is published as the metrics of that
+        step, instead of an evaluation spread over the next frames.
         """
         d = self._data
         W, b = self._check_params(W, b, d.W.shape[0], d.n_classes)
@@ -879,10 +885,18 @@ class Scene(QObject):
             Z = self.Z
             if not self._scores_bounded(W, b, Z):
                 self._derive(new)  # the exact check, which raises the engine's message
+            if evaluated is None and (self._published is None or not self._training_chunked):
+                # Until the first spread evaluation completes, the metrics are those of
+                # the step the run started from (computed once, usually cached already):
+                # never a full evaluation of the current W in a training frame.
+                self._published = Metrics(d.step, d.W, d.b, self._evaluated("terms"),
+                                          self._evaluated("acc"))
             self._training_chunked = True
             self._apply(new, {"Z": Z, "absmax": self._cache["absmax"]})
         self._record_timeline(d, records)
-        if spread:
+        if spread and evaluated is not None:
+            self._publish(Metrics(new.step - 1, *evaluated))
+        elif spread:
             self._advance_job()
         else:
             t = self.loss_terms()
@@ -917,13 +931,17 @@ class Scene(QObject):
         done = job.advance(rows)
         self._eval_seconds_per_row = (time.perf_counter() - t0) / max(job.last_rows, 1)
         if done:
-            self._published = job.result()
-            self._job = None
-            m = self._published
-            if m.terms is not None:
-                self._history.append(m.step, m.terms.data, m.terms.penalty, m.terms.total,
-                                     m.accuracy)
-            self.metrics_changed.emit()
+            self._publish(job.result())
+
+    def _publish(self, m: "Metrics") -> None:
+        """While training a large dataset: ``m`` becomes the metrics shown, and a point of
+        the curves."""
+        self._published = m
+        self._job = None
+        if m.terms is not None:
+            self._history.append(m.step, m.terms.data, m.terms.penalty, m.terms.total,
+                                 m.accuracy)
+        self.metrics_changed.emit()
 
     def end_training(self) -> None:
         """Training paused: metrics are exact again (computed on demand)."""

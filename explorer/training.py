@@ -159,7 +159,9 @@ class Trainer(QObject):
             for _ in range(steps):
                 loss = sgd.step(X, y)
                 records.append((sgd.W, sgd.b, loss))
-            self.scene.apply_training(sgd.W, sgd.b, steps, records)
+            # (a full-batch step also evaluated the parameters it started from: the
+            # scene shows those metrics instead of evaluating a large dataset again)
+            self.scene.apply_training(sgd.W, sgd.b, steps, records, sgd.last_evaluation)
         except ValueError as exc:
             # Back to the last finite parameters; say what happened.
             sgd.restore(before)

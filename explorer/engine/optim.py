@@ -14,7 +14,7 @@ from ._validate import (
     check_nonnegative,
     check_positive,
 )
-from .core import _loss_and_gradients_unchecked
+from .core import _evaluate_unchecked
 
 __all__ = ["SGD", "as_generator"]
 
@@ -73,6 +73,7 @@ class SGD:
         self.rng = as_generator(rng)
         self.steps = 0
         self.epochs = 0
+        self.last_evaluation = None
         self._perm = None
         self._cursor = 0
 
@@ -184,6 +185,11 @@ class SGD:
 
         Raises ``ValueError`` (and changes nothing) on invalid data or when
         the update would produce non-finite parameters.
+
+        After a full-batch step, ``last_evaluation`` is ``(W, b, terms, accuracy)``
+        of the parameters before it: their ``LossTerms`` (as ``loss_terms``) and
+        training accuracy (as ``accuracy``) on (X, y), from the step's own pass.
+        After a minibatch step it is None.
         """
         W, b, X = check_model(self._W, self._b, X)
         n = X.shape[0]
@@ -193,7 +199,11 @@ class SGD:
         idx = self.next_batch(n)
         if idx is not None:
             X, y = X[idx], y[idx]
-        loss, dW, db = _loss_and_gradients_unchecked(W, b, X, y, self._reg, self._loss)
+        # A full batch counts the correct predictions too (almost free in the same pass):
+        # the full-batch loss and accuracy of W and b, which callers may show.
+        full = idx is None
+        terms, correct = _evaluate_unchecked(W, b, X, y, self._reg, self._loss, count_correct=full)
+        loss, dW, db = terms.total, terms.dW, terms.db
         with np.errstate(over="ignore", invalid="ignore"):
             vW = self._momentum * self._vW - self._lr * dW
             vb = self._momentum * self._vb - self._lr * db
@@ -203,6 +213,7 @@ class SGD:
             raise ValueError("the update overflowed (the parameters became infinite); "
                              "use a smaller learning rate")
         self._vW, self._vb = vW.astype(self._W.dtype), vb.astype(self._b.dtype)
+        self.last_evaluation = (self._W, self._b, terms, correct / n) if full else None
         self._W, self._b = W_new.astype(self._W.dtype), b_new.astype(self._b.dtype)
         self.steps += 1
         return loss

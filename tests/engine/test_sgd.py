@@ -209,3 +209,54 @@ def test_full_batch_gd_loss_decreases_monotonically_with_a_small_lr():
     # points in [-4.5, 4.5]^2, and lr = 0.05 < 2/21 is safely small
     assert all(b <= a + 1e-12 for a, b in zip(losses, losses[1:]))
     assert losses[-1] < 0.2 * losses[0]
+
+
+# -- what a full-batch step evaluated on the way --------------------------------
+def _by_hand(W, b, X, y, reg, loss_name):
+    """Mean loss + penalty and first-argmax accuracy, row by row in plain Python floats."""
+    import math
+
+    total, correct = 0.0, 0
+    for x, label in zip(X.tolist(), y.tolist()):
+        s = [sum(xi * W[i][j] for i, xi in enumerate(x)) + b[j] for j in range(len(b))]
+        if loss_name == "softmax":
+            m = max(s)
+            total += m + math.log(sum(math.exp(v - m) for v in s)) - s[label]
+        else:
+            total += sum(max(0.0, v - s[label] + 1.0) for j, v in enumerate(s) if j != label)
+        correct += s.index(max(s)) == label
+    penalty = reg * sum(w * w for row in W for w in row)
+    return total / len(y) + penalty, correct / len(y)
+
+
+@pytest.mark.parametrize("loss_name", ["softmax", "svm"])
+def test_a_full_batch_step_reports_the_loss_and_accuracy_it_started_from(loss_name):
+    W, b, X, y = _problem(seed=3, n=40)
+    opt = SGD(W, b, lr=0.2, reg=0.01, loss=loss_name, rng=0)
+    W0, b0 = opt.W, opt.b
+    opt.step(X, y)
+    We, be, terms, acc = opt.last_evaluation
+    assert We is W0 and be is b0  # the parameters before the update
+    total, expected_acc = _by_hand(W.tolist(), b.tolist(), X, y, 0.01, loss_name)
+    assert terms.total == pytest.approx(total, rel=1e-12)
+    assert acc == expected_acc
+    _, dW, db = loss_and_gradients(W, b, X, y, reg=0.01, loss=loss_name)
+    assert_allclose(terms.dW, dW, rtol=1e-12)
+    assert_allclose(terms.db, db, rtol=1e-12)
+
+
+def test_tied_scores_count_the_first_class_in_the_reported_accuracy():
+    W, b, X, y = _problem(seed=4, n=50)
+    opt = SGD(np.zeros_like(W), np.zeros_like(b), lr=0.1, rng=0)
+    opt.step(X, y)  # every score is 0: argmax is class 0 for every point
+    assert opt.last_evaluation[3] == np.mean(y == 0)
+
+
+def test_a_minibatch_step_reports_no_full_batch_evaluation():
+    W, b, X, y = _problem(seed=5, n=40)
+    opt = SGD(W, b, lr=0.1, batch_size=8, rng=0)
+    opt.step(X, y)
+    assert opt.last_evaluation is None
+    opt.batch_size = None
+    opt.step(X, y)
+    assert opt.last_evaluation is not None

@@ -319,9 +319,13 @@ def test_an_edit_in_place_keeps_the_momentum(scene, trainer):
     np.testing.assert_allclose(scene.W, W1 + 0.9 * v1 - scene.lr * dW, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("batch", [None, 64], ids=["full batch", "minibatch"])
 def test_large_datasets_spread_the_full_batch_evaluation_over_frames(scene, trainer, qtbot,
-                                                                     monkeypatch):
+                                                                     monkeypatch, batch):
+    """Minibatches: an evaluation spread over frames; full batch: each step's own pass
+    (of the parameters it started from). Either way the published metrics are exact."""
     scene.load_preset("blobs", 5000, None, 0)
+    scene.set_batch_size(batch)
     monkeypatch.setattr(type(scene), "EVAL_BUDGET_S", 1e-9)  # as if 5000 points were too many
     monkeypatch.setattr(scene, "_eval_seconds_per_row", 1.0)  # measured: slow
     trainer.play()
@@ -367,3 +371,30 @@ def test_a_loss_that_blows_up_stops_training_at_the_best_step(scene, trainer, qt
     assert scene.loss_terms().total <= start  # back at the best step of the run
     texts = [scene.undo_stack.text(i) for i in range(scene.undo_stack.count())]
     assert texts[-2].startswith("Train") and texts[-1].startswith("Go to step")
+
+
+def test_training_a_large_dataset_never_evaluates_it_whole_in_a_frame(scene, trainer, qtbot,
+                                                                       monkeypatch):
+    """Before the first spread evaluation completes, the metrics shown are those of the
+    step the run started from: no frame pays for a pass over every point."""
+    scene.load_preset("blobs", 5000, None, 0)
+    scene.set_batch_size(64)
+    start = scene.metrics()  # (the app shows these before Play)
+    monkeypatch.setattr(type(scene), "EVAL_BUDGET_S", 1e-9)
+    monkeypatch.setattr(scene, "_eval_seconds_per_row", 1.0)
+    rows = []
+    evaluate = engine.core.evaluate
+
+    def counting(W, b, X, *args, **kwargs):
+        rows.append(X.shape[0])
+        return evaluate(W, b, X, *args, **kwargs)
+
+    monkeypatch.setattr(engine.core, "evaluate", counting)
+    trainer.play()
+    for _ in range(3):
+        trainer.tick()
+        m = scene.metrics()
+        assert m.step == start.step and m.terms.total == start.terms.total
+    assert rows and max(rows) < scene.n_points  # chunks only
+    trainer.pause()
+    assert scene.metrics().step == scene.step
