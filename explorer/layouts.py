@@ -28,9 +28,10 @@ LAYOUTS = {
     },
     "Point inspector": {
         "central": True,
-        "left": [["score_lab"], ["derivation"]],
+        "left": [["score_lab"], ["derivation", "point_table"]],
         "left_heights": [60, 40],
-        "right": [["point_gradient"], ["weights", "gradient_check"], ["timeline", "point_table"]],
+        "right": [["point_gradient"], ["weights", "gradient_check", "timeline"]],
+        "right_heights": [52, 48],
     },
 }
 
