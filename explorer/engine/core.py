@@ -519,6 +519,13 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None):
     correct = 0
     GX = g_sum = None
     softmax = loss == "softmax"
+    if count_correct:
+        # A bound on how far these scores (a BLAS product) and ``_scores_rowwise``'s
+        # (what ``accuracy`` uses) can each be from the exact ones: rows whose label is
+        # within it of the best score are decided the way ``accuracy`` decides them.
+        w_sum = float(np.abs(W).sum(axis=0).max()) if W.size else 0.0
+        b_max = float(np.abs(b).max()) if b.size else 0.0
+        tol_scale = 4.0 * (D + 2) * float(np.finfo(dt).eps)
     for start in range(0, n, k):
         stop = min(start + k, n)
         L = stop - start
@@ -538,9 +545,17 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None):
         Sf = S.reshape(-1)
         sy = Sf.take(f)
         m = S.max(axis=0)
+        if count_correct:
+            x_max = float(np.abs(Xb).max()) if Xb.size else 0.0
+            tol = tol_scale * (x_max * w_sum + b_max)
+            gap = m - sy  # >= 0; 0 where the label has the best score
         if softmax:
             S -= m
             np.exp(S, out=S)
+            if count_correct:
+                # classes within tol of the best score (the best one included)
+                near = np.count_nonzero(S >= math.exp(-tol), axis=0) if tol < 700 else \
+                    np.full(L, C)
             se = S.sum(axis=0)
             if dt == np.float64:
                 ps = m - sy
@@ -548,10 +563,6 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None):
             else:  # the gap max - s_y may exceed float32: form it in float64
                 ps = np.subtract(m, sy, dtype=np.float64)
                 ps += np.log(se, dtype=np.float64)
-            if count_correct:
-                # A sample whose label ties with another class at the max has
-                # s_y == max and two exp(0) = 1 terms, so sum(exp) >= 2.
-                maybe_tied = se >= 2
             np.reciprocal(se, out=se)
             S *= se  # P
             Sf[f] -= 1  # P - Y
@@ -561,25 +572,31 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None):
             M -= sy
             M += 1.0
             M.reshape(-1)[f] = 0.0
+            if count_correct:
+                # classes within tol of the label's score (margin >= 1 - tol), and the label
+                near = np.count_nonzero(M >= 1.0 - tol, axis=0) + 1 if tol < 0.5 else \
+                    np.full(L, C)
             pos = M > 0
             np.maximum(M, 0.0, out=M)
             ps = M.sum(axis=0)
-            # a class tied with the label's score at the max has margin 1
-            maybe_tied = ps >= 1
             G = pos.astype(dt)
             G.reshape(-1)[f] = -pos.sum(axis=0)
         total += ps.sum()
         if losses is not None:
             losses[start:stop] = ps
         if count_correct:
-            hit = sy == m
-            correct += int(np.count_nonzero(hit))
-            hit &= maybe_tied
-            if hit.any():  # ties: argmax takes the first maximum
-                i = np.flatnonzero(hit)
-                Ss = np.dot(WT, Xb[i].T)
-                Ss += bcol
-                correct -= int(np.count_nonzero(Ss.argmax(axis=0) != yb[i]))
+            # Sure: the label has the best score and every other class is more than tol
+            # below it. Sure wrong: the label is more than tol below the best. The rest
+            # (ties, near-ties within rounding) as ``accuracy``: first maximum of the
+            # row-independent scores.
+            close = gap <= tol
+            sure = close & (gap == 0) & (near == 1)
+            correct += int(np.count_nonzero(sure))
+            close &= ~sure
+            if close.any():
+                i = np.flatnonzero(close)
+                Ss = _scores_rowwise(W, b, Xb[i])
+                correct += int(np.count_nonzero(Ss.argmax(axis=1) == yb[i]))
         if GX is None:
             GX = np.dot(G, Xb)
             g_sum = G.sum(axis=1)

@@ -11,6 +11,7 @@ reduced over axis 0: the per-pixel reductions then run over contiguous rows.
 from __future__ import annotations
 
 import numbers
+import threading
 
 import numpy as np
 
@@ -179,6 +180,46 @@ def _first_argmax(S: np.ndarray, m: np.ndarray, out=None) -> np.ndarray:
     return labels
 
 
+# The separable confidence of raw features (see region_image) is used while every
+# |score| <= _SEPARABLE_MAX_SCORE, where its exponents are within ~1e-6 of the
+# float64 score differences, and at pixels whose gap D (below) is at most
+# _SEPARABLE_MAX_GAP, where exp(-D) and T stay normal float32 numbers (and T
+# keeps its digits in float64).
+_SEPARABLE_MAX_SCORE = 2.0**30
+_SEPARABLE_MAX_GAP = 80.0
+
+# Scratch arrays of region_image, kept per thread between calls: on a fresh
+# allocation every page faults on first touch (several microseconds each on a
+# VM), which cost as much as the arithmetic. Arrays above this many bytes
+# are not kept.
+_SCRATCH_BYTES = 1 << 22
+_scratch_arrays = threading.local()
+
+
+def _scratch(name: str, n: int, dtype) -> np.ndarray:
+    """A flat array of ``n`` elements of ``dtype`` with undefined contents, reused by this thread."""
+    cache = _scratch_arrays.__dict__
+    a = cache.get(name)
+    if a is None or a.size < n or a.dtype != dtype:
+        a = np.empty(n, dtype)
+        if a.nbytes <= _SCRATCH_BYTES:
+            cache[name] = a
+    return a[:n]
+
+
+def _exact_confidence(S: np.ndarray, m: np.ndarray, Z: np.ndarray) -> np.ndarray:
+    """``1 / sum_j exp(S[j] - m)`` (float32) of a (C, n) score array whose max is ``m``.
+
+    ``Z`` is a float32 scratch array of shape (C, n).
+    """
+    with np.errstate(over="ignore", under="ignore"):  # far below the max: -inf, exp 0
+        np.subtract(S, m, out=Z, casting="same_kind")
+        np.exp(Z, out=Z)
+    a = Z.sum(axis=0)  # sum_j exp(s_j - max), in [1, C]
+    np.reciprocal(a, out=a)  # the confidence max_j p_j, in [1/C, 1]
+    return a
+
+
 def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 200),
                  boundaries=True, boundary_rgba=(0, 0, 0, 255)):
     """RGBA image of the decision regions: ndarray of shape (grid, grid, 4), uint8.
@@ -197,6 +238,15 @@ def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 2
     confidence ``1 / sum_j exp(s_j - max_k s_k)``, which only sets an 8-bit
     alpha, is computed in float32 (it may differ from a float64 computation
     by one alpha level). Rows of pixels are processed in cache-sized blocks.
+
+    With raw features the scores are separable, ``s_j = ax[j, c] + cy[j, r]``,
+    and so is the sum: with ``Ma[c] = max_j ax[j, c]``, ``Mc[r] = max_j cy[j, r]``
+    and ``D = Ma[c] + Mc[r] - max_k s_k >= 0``,
+    ``sum_j exp(s_j - max_k s_k) = exp(D) * T[r, c]`` where
+    ``T[r, c] = sum_j exp(ax[j, c] - Ma[c]) * exp(cy[j, r] - Mc[r])`` is a small
+    float64 matrix product: one exponential per pixel instead of one per score.
+    Pixels with a large ``D`` (where ``exp(-D)`` would underflow), and views
+    with huge scores, take one exponential per score as with feature maps.
     """
     names, W, b, xs, ys = _region_setup(W, b, xlim, ylim, grid, features)
     g = xs.shape[0]
@@ -217,12 +267,31 @@ def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 2
             option_error = f"alpha must be two integers in [0, 255], got {alpha!r}"
     if option_error and not names:
         raise ValueError(option_error)
-    labels = np.empty(g * g, dtype=np.uint8)
-    opacity = np.empty(g * g, dtype=np.uint8)
+    if not option_error:
+        # RGBA pixels as one 32-bit word each (byte order R, G, B, A in memory)
+        rgba = np.zeros((pal.shape[0], 4), dtype=np.uint8)
+        rgba[:, :3] = pal.astype(np.uint8)
+        words = rgba.view(np.uint32).ravel()
+    img = np.empty((g * g, 4), dtype=np.uint8)
+    img32 = img.reshape(-1).view(np.uint32)
+    labels = _scratch("labels", g * g, np.uint8)
     rows = max(1, _REGION_BLOCK // (C * g))
-    S_buf = np.empty(C * rows * g)
-    Z_buf = np.empty(C * rows * g, dtype=np.float32)
+    S_buf = _scratch("S", C * rows * g, np.float64)
+    Z_buf = _scratch("Z", C * rows * g, np.float32)
+    index = _scratch("index", rows * g, np.intp)
     span = np.float32((hi - lo) * C / (C - 1.0)) if C > 1 else np.float32(0.0)
+    separable = (not names and C > 1 and span != 0
+                 and float(np.abs(ax).max()) + float(np.abs(cy).max()) <= _SEPARABLE_MAX_SCORE)
+    if separable:
+        Ma, Mc = ax.max(axis=0), cy.max(axis=0)
+        with np.errstate(under="ignore"):
+            EA = np.exp(ax - Ma)  # in (0, 1], 1 at the max
+            EC = np.exp(cy - Mc)
+        EA /= np.float64(span)  # T / span: exp(-D) over it is span * confidence
+        ECt = np.ascontiguousarray(EC.T)  # (grid, C): a block of rows is contiguous
+        T_buf = _scratch("T", rows * g, np.float64)
+        Q_buf = _scratch("Q", rows * g, np.float64)
+        A_buf = _scratch("A", rows * g, np.float32)
     for r0 in range(0, g, rows):
         r1 = min(g, r0 + rows)
         px = slice(r0 * g, r1 * g)
@@ -234,40 +303,63 @@ def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 2
         if option_error:
             continue
         m = S.max(axis=0)
+        lab = labels[px]
         if C <= 255:
-            _first_argmax(S, m, out=labels[px])
+            _first_argmax(S, m, out=lab)
         else:
-            labels[px] = S.argmax(axis=0)
-        if C == 1:
-            opacity[px] = hi
+            lab[:] = S.argmax(axis=0)
+        np.copyto(index[:n], lab)
+        np.take(words, index[:n], out=img32[px], mode="clip")  # labels < C: no clipping
+        if C == 1 or span == 0:
+            img[px, 3] = hi
             continue
-        Z = Z_buf[: C * n].reshape(C, n)
-        with np.errstate(over="ignore", under="ignore"):  # far below the max: -inf, exp 0
-            np.subtract(S, m, out=Z, casting="same_kind")
-            np.exp(Z, out=Z)
-        a = Z.sum(axis=0)  # sum_j exp(s_j - max), in [1, C]
-        np.reciprocal(a, out=a)  # the confidence max_j p_j, in [1/C, 1]
-        # alpha = lo + (hi - lo) * (conf - 1/C) / (1 - 1/C)
-        a -= np.float32(1.0 / C)
-        a *= span
-        a += np.float32(lo)
+        a = None
+        if separable:
+            a = A_buf[:n]
+            Q = Q_buf[:n].reshape(r1 - r0, g)
+            np.subtract(m.reshape(r1 - r0, g), Ma, out=Q)
+            np.subtract(Q, Mc[r0:r1, None], out=a.reshape(r1 - r0, g), casting="same_kind")  # -D
+            far = None
+            if a.min() < -_SEPARABLE_MAX_GAP:
+                far = np.flatnonzero(a < -_SEPARABLE_MAX_GAP)
+                if 2 * far.size > n:
+                    a = None  # mostly far: the whole block per score
+            if a is not None:
+                T = T_buf[:n]
+                np.matmul(ECt[r0:r1], EA, out=T.reshape(r1 - r0, g))
+                with np.errstate(all="ignore"):  # far pixels: 0, inf or nan, replaced below
+                    np.exp(a, out=a)  # exp(-D)
+                    np.divide(a, T, out=a, casting="same_kind")  # span * confidence
+                if far is not None:
+                    k = far.size
+                    a[far] = span * _exact_confidence(S[:, far], m[far], Z_buf[: C * k].reshape(C, k))
+                a += np.float32(lo) - span * np.float32(1.0 / C)
+        if a is None:
+            a = _exact_confidence(S, m, Z_buf[: C * n].reshape(C, n))
+            # alpha = lo + (hi - lo) * (conf - 1/C) / (1 - 1/C)
+            a -= np.float32(1.0 / C)
+            a *= span
+            a += np.float32(lo)
         np.rint(a, out=a)
         np.clip(a, 0, 255, out=a)
-        opacity[px] = a
+        img[px, 3] = a
     if option_error:
         raise ValueError(option_error)
-    pal = pal.astype(np.uint8)
-    # RGBA pixels as one 32-bit word each (byte order R, G, B, A in memory)
-    rgba = np.zeros((pal.shape[0], 4), dtype=np.uint8)
-    rgba[:, :3] = pal
-    img32 = rgba.view(np.uint32).ravel().take(labels)
-    img = img32.view(np.uint8).reshape(g * g, 4)
-    img[:, 3] = opacity
     if boundaries and g > 1:
-        lab = labels.reshape(g, g)
-        edge = np.zeros((g, g), dtype=bool)
-        np.not_equal(lab[:, :-1], lab[:, 1:], out=edge[:, :-1])
-        edge[:-1, :] |= lab[:-1, :] != lab[1:, :]
         colour = np.asarray(boundary_rgba, dtype=np.uint8).reshape(4).view(np.uint32)[0]
-        np.copyto(img32.reshape(g, g), colour, where=edge)
+        lab = labels.reshape(g, g)
+        rows = max(1, (_REGION_BLOCK * 4) // g)
+        edge_buf = _scratch("edge", rows * g, np.bool_)
+        up_buf = _scratch("up", rows * g, np.bool_)
+        for r0 in range(0, g, rows):
+            r1 = min(g, r0 + rows)
+            edge = edge_buf[: (r1 - r0) * g].reshape(r1 - r0, g)
+            edge[:, -1] = False
+            np.not_equal(lab[r0:r1, :-1], lab[r0:r1, 1:], out=edge[:, :-1])
+            k = min(r1, g - 1) - r0  # rows with an upper neighbour
+            if k > 0:
+                up = up_buf[: k * g].reshape(k, g)
+                np.not_equal(lab[r0:r0 + k], lab[r0 + 1:r0 + 1 + k], out=up)
+                edge[:k] |= up
+            np.copyto(img32[r0 * g:r1 * g].reshape(r1 - r0, g), colour, where=edge)
     return img.reshape(g, g, 4)

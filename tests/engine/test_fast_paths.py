@@ -388,3 +388,207 @@ def test_compute_scores_of_a_row_do_not_depend_on_the_other_rows():
         np.testing.assert_allclose(S, X @ W + b, rtol=1e-12, atol=1e-12)
         for i in {0, n // 2, n - 1}:
             np.testing.assert_array_equal(engine.compute_scores(W, b, X[i:i + 1])[0], S[i])
+
+
+# -- region_image: the separable confidence of raw features ------------------------------
+def _region_reference(W, b, xlim, ylim, g, lo, hi):
+    """Labels and alpha of every pixel, (g, g) each, from the full float64 score array.
+
+    The scores are summed as ``region_scores`` documents them (``W[0] x + (W[1] y + b)``),
+    so the argmax, ties included, is the first maximum of the very same float64 numbers.
+    """
+    C = W.shape[1]
+    frac = (np.arange(g) + 0.5) / g
+    xs = xlim[0] + frac * (xlim[1] - xlim[0])
+    ys = ylim[0] + frac * (ylim[1] - ylim[0])
+    S = W[0][:, None, None] * xs[None, None, :] + (W[1][:, None, None] * ys[None, :, None]
+                                                    + b[:, None, None])  # (C, rows, cols)
+    labels = S.argmax(axis=0)
+    with np.errstate(under="ignore"):
+        conf = 1.0 / np.exp(S - S.max(axis=0)).sum(axis=0)
+    if C == 1:
+        return labels, np.full((g, g), float(hi))
+    return labels, np.clip(np.rint(lo + (hi - lo) * (conf - 1 / C) * C / (C - 1)), 0, 255)
+
+
+def _edges(labels):
+    edge = np.zeros(labels.shape, dtype=bool)
+    edge[:, :-1] |= labels[:, :-1] != labels[:, 1:]
+    edge[:-1, :] |= labels[:-1, :] != labels[1:, :]
+    return edge
+
+
+def _check_region_image(W, b, xlim, ylim, g, lo=30, hi=220):
+    labels, alpha = _region_reference(W, b, xlim, ylim, g, lo, hi)
+    img = region_image(W, b, xlim, ylim, g, alpha=(lo, hi), boundaries=False)
+    assert img.shape == (g, g, 4) and img.dtype == np.uint8 and img.flags["C_CONTIGUOUS"]
+    assert_array_equal(img[..., :3], DEFAULT_PALETTE[labels])
+    assert np.max(np.abs(img[..., 3].astype(int) - alpha)) <= 1
+    # the old behaviour: labels of the float64 scores of region_scores, first maximum
+    assert_array_equal(labels.ravel(), region_scores(W, b, xlim, ylim, g).argmax(axis=0))
+    framed = region_image(W, b, xlim, ylim, g, alpha=(lo, hi), boundary_rgba=(1, 2, 3, 4))
+    edge = _edges(labels)
+    assert_array_equal(framed[edge], np.broadcast_to((1, 2, 3, 4), (edge.sum(), 4)))
+    assert_array_equal(framed[~edge], img[~edge])
+    return img
+
+
+@pytest.fixture
+def count_exact_confidence(monkeypatch):
+    """How many pixels took the per-score exponentials (the separable path's fallback)."""
+    calls = []
+    exact = regions._exact_confidence
+
+    def counted(S, m, Z):
+        calls.append(S.shape[1])
+        return exact(S, m, Z)
+
+    monkeypatch.setattr(regions, "_exact_confidence", counted)
+    return calls
+
+
+def _magnitudes():
+    """Floats of every size the overflow checks let through, of both signs, and zero."""
+    return st.one_of(
+        st.just(0.0),
+        st.builds(lambda m, e: m * 10.0**e, st.floats(-9.99, 9.99), st.integers(-6, 100)),
+        st.floats(-5, 5, allow_nan=False, allow_infinity=False),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_region_image_equals_the_float64_reference_at_any_magnitude(data):
+    C = data.draw(st.sampled_from([1, 2, 3, 5, 10]))
+    g = data.draw(st.integers(1, 24))
+    pool = data.draw(hnp.arrays(np.float64, (2, 3), elements=_magnitudes()))
+    # columns drawn from a few candidates: repeated classes tie everywhere
+    cols = data.draw(st.lists(st.integers(0, 2), min_size=C, max_size=C))
+    W = pool[:, cols] * data.draw(hnp.arrays(np.float64, (1, C), elements=st.sampled_from([1.0, -1.0, 2.0])))
+    b = data.draw(hnp.arrays(np.float64, (C,), elements=_magnitudes()))
+    x0 = data.draw(st.floats(-1e6, 1e6))
+    y0 = data.draw(st.floats(-1e6, 1e6))
+    xlim = (x0, x0 + data.draw(st.floats(1e-3, 1e6)))
+    ylim = (y0, y0 + data.draw(st.floats(1e-3, 1e6)))
+    lo, hi = data.draw(st.integers(0, 255)), data.draw(st.integers(0, 255))
+    if not (xlim[0] < xlim[1] and ylim[0] < ylim[1]):
+        return
+    try:
+        region_scores(W, b, xlim, ylim, g)
+    except ValueError as exc:  # scores beyond float64: rejected before any pixel
+        assert "overflow" in str(exc)
+        with pytest.raises(ValueError, match="overflow"):
+            region_image(W, b, xlim, ylim, g)
+        return
+    block = data.draw(st.sampled_from([1, 40, regions._REGION_BLOCK]))
+    old = regions._REGION_BLOCK
+    regions._REGION_BLOCK = block
+    try:
+        _check_region_image(W, b, xlim, ylim, g, lo, hi)
+    finally:
+        regions._REGION_BLOCK = old
+
+
+@pytest.mark.parametrize("C", [2, 3, 5, 10])
+def test_region_image_separable_path_needs_no_per_score_exponentials(count_exact_confidence, C):
+    rng = np.random.default_rng(C)
+    W, b = rng.normal(size=(2, C)), rng.normal(size=C)
+    _check_region_image(W, b, (-4.0, 3.0), (-2.0, 6.0), 61)
+    assert count_exact_confidence == []
+
+
+@pytest.mark.parametrize("scale, half_width, fallback",
+                         [(10.0, 4.0, "some"), (1e6, 3e-5, "most"), (1e12, 3e-11, "all")])
+def test_region_image_large_gaps_fall_back_to_per_score_exponentials(count_exact_confidence,
+                                                                     scale, half_width, fallback):
+    """Where exp(-D) would underflow, some pixels (or whole blocks, or all) take the exact path.
+
+    The view is centred on a point where classes 0 and 1 tie, so that its alpha varies.
+    """
+    rng = np.random.default_rng(3)
+    C, g = 5, 61
+    W = rng.normal(size=(2, C)) * scale
+    p = np.array([1.0, -0.5])
+    b = -(p @ W) + np.array([0.0, 0.0, -1.0, -2.0, -3.0])
+    lim = lambda centre: (centre - half_width, centre + half_width)  # noqa: E731
+    img = _check_region_image(W, b, lim(p[0]), lim(p[1]), g)
+    n_exact = sum(count_exact_confidence) / 2  # _check_region_image draws the image twice
+    if fallback == "some":
+        assert 0 < n_exact < g * g / 2
+    elif fallback == "most":
+        assert g * g / 2 < n_exact <= g * g
+    else:  # scores beyond 2**30: no separable confidence at all
+        assert n_exact == g * g
+    assert np.unique(img[..., 3]).size > 20  # a wrong alpha would show
+
+
+def test_region_image_alpha_of_huge_but_close_scores():
+    """Large offsets with small differences: the confidence must not lose them."""
+    W = np.array([[2e5, 2e5 + 1.0, 2e5 - 0.5], [-1e5, -1e5 + 0.25, -1e5 - 1.0]])
+    b = np.array([3e8, 3e8 + 1.0, 3e8 - 2.0])
+    _check_region_image(W, b, (-3.0, 3.0), (-2.0, 5.0), 40)
+    _check_region_image(-W, -b, (-3.0, 3.0), (-2.0, 5.0), 40)
+    # beyond 2**30 the separable exponents would be off by ~u * 1e15 = 0.2: per score
+    _check_region_image(W, b + 1e15, (-3.0, 3.0), (-2.0, 5.0), 40)
+
+
+def test_region_image_ties_take_the_first_class():
+    W = np.array([[1.0, 1.0, -1.0, 1.0], [0.5, 0.5, 2.0, 0.5]])
+    b = np.array([0.0, 0.0, 0.0, 0.0])
+    img = _check_region_image(W, b, (-2.0, 2.0), (-1.0, 1.0), 17)
+    colours = {tuple(c) for c in img[..., :3].reshape(-1, 3)}
+    assert colours <= {tuple(DEFAULT_PALETTE[0]), tuple(DEFAULT_PALETTE[2])}
+
+
+@pytest.mark.parametrize("alpha", [(0, 255), (255, 0), (77, 77), (200, 40)])
+def test_region_image_alpha_ranges(alpha):
+    rng = np.random.default_rng(11)
+    W, b = rng.normal(size=(2, 4)) * 3, rng.normal(size=4)
+    _check_region_image(W, b, (-1.0, 2.0), (-3.0, 3.0), 30, *alpha)
+
+
+def test_region_image_scratch_arrays_do_not_leak_between_calls():
+    rng = np.random.default_rng(5)
+    calls = [(rng.normal(size=(2, C)), rng.normal(size=C), g) for C, g in [(3, 50), (10, 7), (2, 1), (5, 64)]]
+    first = [region_image(W, b, (-2.0, 2.0), (-1.0, 3.0), g) for W, b, g in calls]
+    again = [region_image(W, b, (-2.0, 2.0), (-1.0, 3.0), g) for W, b, g in reversed(calls)]
+    for a, b_ in zip(first, reversed(again)):
+        assert_array_equal(a, b_)
+    assert not any(np.shares_memory(a, b_) for a in first for b_ in again)
+
+
+# -- accuracy when scores tie up to rounding --------------------------------------
+def test_accuracy_of_tied_scores_agrees_with_accuracy_despite_rounding():
+    """Five equal columns of W: every score is the same number, but a BLAS product may
+    round the classes differently. The first maximum (class 0) wins, as in ``accuracy``."""
+    W = np.full((4, 5), 19.0)
+    b = np.zeros(5)
+    X = np.array([[1.63372953e-13, 1.0, 13.0, 13.0]])
+    for label in range(5):
+        y = np.array([label])
+        expected = accuracy(W, b, X, y)
+        assert expected == (1.0 if label == 0 else 0.0)
+        assert evaluate(W, b, X, y).accuracy == expected
+        assert evaluate(W, b, X, y, loss="svm").accuracy == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_accuracy_of_near_ties_agrees_with_accuracy(data):
+    """Columns of W equal or nearly equal (a few ulps apart), many rows: one pass's
+    accuracy equals ``accuracy`` row for row, whatever the rounding of each product."""
+    n = data.draw(st.integers(1, 3000), label="n")
+    D = data.draw(st.integers(1, 5), label="D")
+    C = data.draw(st.integers(2, 6), label="C")
+    dtype = data.draw(st.sampled_from([np.float64, np.float32]), label="dtype")
+    seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
+    rng = np.random.default_rng(seed)
+    scale = 10.0 ** data.draw(st.integers(-3, 8), label="log10 scale")
+    col = rng.normal(size=(D, 1)) * scale
+    ulps = rng.integers(-2, 3, size=(D, C))
+    W = (col * (1 + ulps * np.finfo(dtype).eps)).astype(dtype)
+    b = np.zeros(C, dtype=dtype)
+    X = rng.normal(size=(n, D)).astype(dtype) * data.draw(st.sampled_from([1e-12, 1.0, 1e6]))
+    y = rng.integers(0, C, size=n)
+    for loss in ("softmax", "svm"):
+        assert evaluate(W, b, X, y, loss=loss).accuracy == accuracy(W, b, X, y), loss
