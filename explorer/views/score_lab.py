@@ -48,7 +48,7 @@ from pyqtgraph.graphicsItems.ScatterPlotItem import renderSymbol
 from .. import engine, style
 from ..perf import DeferredRefresh, interaction
 from ..state import MAX_SCORE, TEMPERATURE_RANGE
-from .widgets import NumberEdit, messages
+from .widgets import NumberEdit, ReadoutLabel, messages
 
 SLIDER_RANGE = 10.0  # the sliders cover [-10, 10]
 SLIDER_RESOLUTION = 100  # slider units per score unit: steps of 0.01
@@ -632,7 +632,7 @@ class ScoreLab(QWidget):
         self.svm_true_mark = pg.TextItem("y", anchor=(0.5, 1.0))
         self.svm_plot.addItem(self.svm_true_mark, ignoreBounds=True)
 
-        self.loss_label = WrapLabel()
+        self.loss_label = ReadoutLabel()
         self.loss_label.setTextFormat(Qt.RichText)
         self.loss_label.setAlignment(Qt.AlignCenter)
         self.loss_label.setWordWrap(True)

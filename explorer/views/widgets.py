@@ -1,11 +1,13 @@
-"""Small reusable widgets: a validating number field; ``cache_drawing`` for plot items."""
+"""Small reusable widgets: a validating number field, a steady rich-text readout;
+``cache_drawing`` for plot items."""
 
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QGraphicsItem, QLabel, QLineEdit, QToolTip
+from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument, QTextOption
+from PySide6.QtWidgets import QGraphicsItem, QLabel, QLineEdit, QSizePolicy, QToolTip, QWidget
 
 
 class MessageHub(QObject):
@@ -41,6 +43,97 @@ def set_steady_text(label: QLabel, text: str, sample: str = "") -> None:
         label.setFixedWidth(need)
     if label.text() != text:
         label.setText(text)
+
+
+class ReadoutLabel(QWidget):
+    """A centred, word-wrapped rich-text readout whose text changes at every edit.
+
+    A ``QLabel`` with a new text asks its panel, its dock and the main window to lay
+    themselves out again and repaint their backgrounds (~4 ms per edit here), even when
+    its size stays the same. This one repaints itself only, and changes its height (the
+    only thing the layout needs from it) when a text wraps onto more or fewer lines.
+
+    The ``QLabel`` calls the app uses: ``text``, ``setText`` (Qt rich text),
+    ``setAlignment``; ``setTextFormat`` and ``setWordWrap`` are accepted (it is always
+    rich text and always wraps).
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self._text = ""
+        self._doc = QTextDocument(self)
+        self._doc.setDocumentMargin(0)
+        self._option = QTextOption(Qt.AlignHCenter)
+        self._option.setWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)
+        self._doc.setDefaultTextOption(self._option)
+        self._height = 0
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        self.setText(text)
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        text = str(text)
+        if text == self._text:
+            return
+        self._text = text
+        self._doc.setHtml(text)
+        self._fit()
+        self.update()
+
+    def setAlignment(self, alignment) -> None:  # noqa: N802 - Qt's name
+        self._option.setAlignment(Qt.AlignmentFlag(alignment) & Qt.AlignHorizontal_Mask)
+        self._doc.setDefaultTextOption(self._option)
+        self._doc.setHtml(self._text)  # (the option applies to blocks made from now on)
+        self.update()
+
+    def setTextFormat(self, _fmt) -> None:  # noqa: N802 - Qt's name
+        pass
+
+    def setWordWrap(self, _on: bool) -> None:  # noqa: N802 - Qt's name
+        pass
+
+    def _text_width(self) -> float:
+        return float(max(1, self.contentsRect().width()))
+
+    def _fit(self) -> None:
+        """Lay the text out at the current width; a new height (only) updates the layout."""
+        self._doc.setDefaultFont(self.font())
+        self._doc.setTextWidth(self._text_width())
+        m = self.contentsMargins()
+        h = math.ceil(self._doc.size().height()) + m.top() + m.bottom() if self._text else 0
+        if h != self._height:
+            self._height = h
+            self.updateGeometry()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        m = self.contentsMargins()
+        return QSize(math.ceil(self._doc.idealWidth()) + m.left() + m.right(), self._height)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(0, self._height)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() in (QEvent.FontChange, QEvent.PaletteChange, QEvent.StyleChange):
+            self._fit()
+            self.update()
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's name
+        r = self.contentsRect()
+        painter = QPainter(self)
+        dy = max(0.0, (r.height() - self._doc.size().height()) / 2)
+        painter.translate(QPointF(r.left(), r.top() + dy))
+        context = QAbstractTextDocumentLayout.PaintContext()
+        context.palette = QPalette(self.palette())
+        context.palette.setColor(QPalette.Text, self.palette().color(QPalette.WindowText))
+        self._doc.documentLayout().draw(painter, context)
+        painter.end()
 
 
 def cache_drawing(*items) -> None:

@@ -108,6 +108,7 @@ def test_click_selects_and_delete_key_removes(view, qtbot, scene):
     qtbot.mouseClick(view.plot.viewport(), Qt.LeftButton, pos=pixel(view, *old))
     assert scene.selected == i
     assert view.selection_item.getData()[0][0] == old[0]
+    assert view.selection_item.isVisible()
     n = scene.n_points
     qtbot.keyClick(view.plot, Qt.Key_Delete)
     assert scene.n_points == n - 1
@@ -116,6 +117,7 @@ def test_click_selects_and_delete_key_removes(view, qtbot, scene):
     assert not np.any(np.all(scatter_points(view, label) == old, axis=1))
     assert scene.selected is None
     assert len(view.selection_item.getData()[0]) == 0
+    assert not view.selection_item.isVisible()  # (an empty scatter still costs a paint)
 
 
 def test_escape_unselects_and_right_click_removes(view, qtbot, scene):
@@ -625,3 +627,36 @@ def test_appearance_scale_theme_and_palette_apply(view, qtbot, scene, appearance
     (x0, x1), (y0, y1) = view.plot.plotItem.vb.viewRange()
     assert ((x0 + x1) / 2, (y0 + y1) / 2) == pytest.approx(centre, abs=0.05)
     assert x0 <= -1 + 0.05 and x1 >= 3 - 0.05 and y0 <= -2 + 0.05 and y1 >= 2 - 0.05
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_regions_are_painted_as_their_colour_over_the_background(view, qtbot, scene, appearance,
+                                                                  theme):
+    """What reaches the screen under a region pixel is its RGBA colour blended over the plot
+    background (the item paints an opaque, pre-blended image), in both themes."""
+    appearance.set_theme(theme)
+    wait_regions(qtbot, view)
+    img = view.region_item.image
+    G = view.grid
+    (x0, x1), (y0, y1) = view.plot.plotItem.vb.viewRange()
+    shot = view.plot.viewport().grab().toImage()
+    ratio = shot.devicePixelRatio()
+    bg = np.array(view.plot.backgroundBrush().color().getRgb()[:3], dtype=float)
+    checked = 0
+    for fx, fy in [(0.13, 0.21), (0.5, 0.87), (0.81, 0.33), (0.27, 0.64), (0.66, 0.52)]:
+        r, c = int(fy * G), int(fx * G)
+        # only pixels whose whole neighbourhood has one colour (no boundary, no marker)
+        block = img[max(r - 3, 0):r + 4, max(c - 3, 0):c + 4].reshape(-1, 4)
+        if (block != img[r, c]).any():
+            continue
+        x = x0 + (c + 0.5) * (x1 - x0) / G
+        y = y0 + (r + 0.5) * (y1 - y0) / G
+        if np.hypot(*(scene.X - [x, y]).T).min() < 0.6:
+            continue
+        p = pixel(view, x, y)
+        shown = QColor(shot.pixel(int(p.x() * ratio), int(p.y() * ratio)))
+        a = img[r, c, 3] / 255
+        expected = img[r, c, :3] * a + bg * (1 - a)
+        assert np.abs(np.array(shown.getRgb()[:3]) - expected).max() <= 2, (theme, r, c)
+        checked += 1
+    assert checked >= 2

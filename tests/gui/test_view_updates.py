@@ -289,3 +289,49 @@ def test_a_stale_points_table_keeping_the_focus_selects_no_gone_point(window, qt
     qtbot.keyClick(view.table, Qt.Key_Down)  # it still has the keyboard focus
     assert window.scene.selected is None
     assert view.model.rowCount() == 0 and not view.updates.pending
+
+
+def test_a_new_readout_text_lays_out_nothing_unless_its_height_changes(qtbot):
+    """The score lab's loss readout: a new text of the same height repaints the readout
+    alone (no layout request reaches its window); one that wraps onto two lines grows it."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtGui import QColor
+
+    from explorer.views.widgets import ReadoutLabel
+
+    window = QWidget()
+    layout = QVBoxLayout(window)
+    readout = ReadoutLabel("L = −ln p<sub>y</sub> = −ln 0.1300 = 2.040")
+    readout.setAutoFillBackground(True)
+    layout.addWidget(readout)
+    layout.addStretch(1)
+    qtbot.addWidget(window)
+    window.resize(420, 200)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.wait(20)
+    requests = []
+
+    class Watch(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802
+            if event.type() == QEvent.LayoutRequest:
+                requests.append(obj)
+            return False
+
+    watch = Watch()
+    window.installEventFilter(watch)
+    one_line = readout.height()
+    readout.setText("L = −ln p<sub>y</sub> = −ln 0.2500 = 1.386")
+    qtbot.wait(20)
+    assert readout.text().endswith("1.386") and requests == []
+    assert readout.height() == one_line
+    # what it shows: dark text on its background, centred
+    image = readout.grab().toImage()
+    dark = [x for x in range(image.width()) for y in range(image.height())
+            if QColor(image.pixel(x, y)).lightness() < 100]
+    assert dark, "no text drawn"
+    assert abs((min(dark) + max(dark)) / 2 - image.width() / 2) < 0.1 * image.width()
+
+    readout.setText(" ".join(["a rather long readout that must wrap"] * 4))
+    qtbot.waitUntil(lambda: readout.height() > 1.5 * one_line, timeout=2000)
+    assert requests  # the layout was asked once: its height changed
