@@ -189,7 +189,9 @@ class Scene(QObject):
         self._published: Metrics | None = None  # the last full evaluation while training
         self._training_chunked = False  # metrics are being spread over frames
         self._job: _EvaluationJob | None = None
-        self._eval_seconds_per_row = 0.0  # measured; decides whether to spread
+        # seconds per row of a full-batch evaluation, measured at each one; it decides
+        # whether to spread the evaluation over frames (first guess: ~0.15 µs, as here)
+        self._eval_seconds_per_row = 1.5e-7
         self._batch_depth = 0
         self._pending: set[str] = set()
         self._pending_before: SceneData | None = None
@@ -916,7 +918,11 @@ class Scene(QObject):
     def _scores_bounded(self, W, b, Z) -> bool:
         """A cheap proof that every score of ``Z @ W + b`` is finite (|s| < 1e300)."""
         if "absmax" not in self._cache:
-            self._cache["absmax"] = np.abs(Z).max(axis=0) if Z.shape[0] else np.zeros(Z.shape[1])
+            # Column by column (a reduction over axis 0 of an (N, 2) array runs a loop of
+            # length 2 per row: ~40 ms at a million points, against ~3 ms this way).
+            self._cache["absmax"] = np.array(
+                [max(float(Z[:, d].max()), -float(Z[:, d].min())) for d in range(Z.shape[1])]
+                if Z.shape[0] else np.zeros(Z.shape[1]))
         bound = float(self._cache["absmax"] @ np.abs(W).max(axis=1)) + float(np.abs(b).max())
         return np.isfinite(bound) and bound < 1e300
 

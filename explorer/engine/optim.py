@@ -18,6 +18,10 @@ from .core import _evaluate_unchecked
 
 __all__ = ["SGD", "as_generator"]
 
+# From this many samples on, a minibatch epoch is shuffled batch by batch (see
+# ``SGD._draw_batch``) instead of with one ``rng.permutation`` at its start.
+LAZY_SHUFFLE_MIN = 200_000
+
 
 def as_generator(rng) -> np.random.Generator:
     """A ``np.random.Generator`` from a Generator, an int seed, or None (fresh entropy)."""
@@ -51,6 +55,8 @@ class SGD:
         Otherwise each epoch visits a fresh permutation of the samples in
         consecutive batches (drawn without replacement; the last batch of an
         epoch may be smaller). The epoch restarts when n_samples changes.
+        From ``LAZY_SHUFFLE_MIN`` samples on, the permutation is drawn batch by
+        batch (equally uniform; no pause at the start of an epoch).
     reg : float >= 0, default 0.0
     loss : {"softmax", "svm"}, default "softmax"
     rng : numpy Generator, int seed or None
@@ -75,6 +81,7 @@ class SGD:
         self.epochs = 0
         self.last_evaluation = None
         self._perm = None
+        self._lazy = False
         self._cursor = 0
 
     # -- parameters ---------------------------------------------------------
@@ -166,14 +173,37 @@ class SGD:
             self.epochs += 1
             return None
         if self._perm is None or self._perm.shape[0] != n:
-            self._perm = self.rng.permutation(n)
+            # A large epoch is shuffled batch by batch (the whole permutation of 10**6
+            # samples at once takes ~0.1 s: a visible stall of the animation).
+            self._perm = self.rng.permutation(n) if n < LAZY_SHUFFLE_MIN else np.arange(n)
+            self._lazy = n >= LAZY_SHUFFLE_MIN
             self._cursor = 0
-        idx = self._perm[self._cursor:self._cursor + B]
+        c = self._cursor
+        if self._lazy:
+            self._draw_batch(c, min(B, n - c))
+        idx = self._perm[c:c + B]
         self._cursor += B
         if self._cursor >= n:
             self._perm = None
             self.epochs += 1
         return idx
+
+    def _draw_batch(self, c: int, k: int) -> None:
+        """Move ``k`` samples drawn uniformly without replacement from the ones not yet
+        visited this epoch (``_perm[c:]``), in random order, to ``_perm[c:c + k]``.
+
+        Batch after batch this builds a uniformly random permutation, as
+        ``rng.permutation`` would, in O(k log k) per batch.
+        """
+        perm = self._perm
+        sel = c + self.rng.choice(perm.shape[0] - c, size=k, replace=False)
+        batch = perm[sel]
+        inside = sel < c + k
+        chosen = np.zeros(k, dtype=bool)
+        chosen[sel[inside] - c] = True
+        outside = sel[~inside]  # chosen slots beyond the front block ...
+        perm[outside] = perm[c + np.flatnonzero(~chosen)]  # ... take its unchosen samples
+        perm[c:c + k] = batch
 
     def step(self, X, y) -> float:
         """One parameter update on the next batch of (X, y); returns that batch's loss.
