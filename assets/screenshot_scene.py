@@ -1,6 +1,8 @@
 """Open the window in one of the states the README's screenshots show.
 
-    ../shared/tools/shot assets/inspector.png 8 -- python assets/screenshot_scene.py inspector
+    python assets/screenshot_scene.py inspector    # or: default, training, features
+
+then capture the 1560 x 960 window with any screenshot tool.
 
 Uses a throwaway data directory, so it never touches your autosave or preferences.
 """
