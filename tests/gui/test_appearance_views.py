@@ -131,3 +131,18 @@ def test_high_contrast_palette_recolours_the_classes(views, scene):
     style.appearance.set_palette("okabe-ito")
     old = [style.class_color(j).name() for j in range(3)]
     assert [b.color().name() for b in lab.prob_bars.opts["brushes"]] == old
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_loss_readout_reads_in_both_themes(window, qtbot, theme):
+    """The score lab's loss line (drawn by the readout itself) is dark on light and light on
+    dark in the window: its text colour follows the theme's palette."""
+    style.appearance.set_theme(theme)
+    qtbot.wait(10)
+    image = window.score_lab.loss_label.grab().toImage()
+    levels = [QColor(image.pixel(x, y)).lightness()
+              for x in range(0, image.width(), 2) for y in range(image.height())]
+    background = QColor(image.pixel(1, 1)).lightness()
+    text = min(levels) if background > 128 else max(levels)
+    assert abs(text - background) > 150, (theme, background, text)
+    assert (background > 128) == (theme == "light")
