@@ -121,7 +121,8 @@ class FrameRateMeter(QObject):
         self._longest_gap = 0.0
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
-        if obj is self._target and event.type() == QEvent.Paint:
+        # (``__dict__.get``: Python may clear this object while Qt still sends it events)
+        if obj is self.__dict__.get("_target", False) and event.type() == QEvent.Paint:
             now = time.perf_counter()
             if self._last_paint is not None:
                 self._longest_gap = max(self._longest_gap, now - self._last_paint)
@@ -398,6 +399,10 @@ class DeferredRefresh(QObject):
         self._urgent = False
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
-        if obj is self.widget and event.type() == QEvent.Show and self.pending:
+        # (Python may clear this object's attributes while Qt, destroying the view, still
+        # sends it events: then there is nothing to do)
+        widget = self.__dict__.get("widget")
+        if widget is not None and obj is widget and event.type() == QEvent.Show \
+                and self.__dict__.get("pending"):
             self._catch_up(shown=True)
         return False

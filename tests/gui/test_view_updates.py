@@ -335,3 +335,19 @@ def test_a_new_readout_text_lays_out_nothing_unless_its_height_changes(qtbot):
     readout.setText(" ".join(["a rather long readout that must wrap"] * 4))
     qtbot.waitUntil(lambda: readout.height() > 1.5 * one_line, timeout=2000)
     assert requests  # the layout was asked once: its height changed
+
+
+def test_a_view_being_torn_down_ignores_its_events(qtbot):
+    """Python may clear a DeferredRefresh's attributes (garbage collection at exit) while Qt
+    still delivers events to its filter: nothing is raised."""
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QShowEvent
+    from PySide6.QtWidgets import QApplication
+
+    box = QWidget()
+    qtbot.addWidget(box)
+    updates = DeferredRefresh(box, lambda: None)
+    updates.pending = True
+    updates.__dict__.clear()  # as a collected cycle leaves it
+    assert updates.eventFilter(box, QShowEvent()) is False
+    QApplication.sendEvent(box, QEvent(QEvent.Show))  # through Qt: no error either
