@@ -800,13 +800,9 @@ class MainWindow(QMainWindow):
 
     def _show_summary(self) -> None:
         s = self.scene
-        try:
-            m = s.metrics()
-        except ValueError:
-            m = None
-        terms = None if m is None else m.terms
-        acc = None if m is None else m.accuracy
-        if m is None and s.n_points:
+        m = s.metrics()
+        terms, acc = m.terms, m.accuracy
+        if terms is None and s.n_points:  # (W that the engine cannot evaluate)
             text = f"{s.n_points} points · step {s.step}"
         elif terms is None:
             text = f"{s.n_points} points — add points or choose a preset"

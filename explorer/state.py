@@ -173,6 +173,9 @@ class Scene(QObject):
     metrics_changed = Signal()  # a new full-batch evaluation (see ``metrics``)
     edit_started = Signal()  # a user edit, undo or redo is about to change the scene
     highlight_changed = Signal()  # the quantity to emphasise across views (hover)
+    # what the score lab shows changed: the free scores, their class or T, the selection,
+    # C, or (with a point selected) W, b, the points or the features that make its scores
+    lab_changed = Signal()
 
     def __init__(self, parent=None, seed: int | None = 0):
         super().__init__(parent)
@@ -313,11 +316,17 @@ class Scene(QObject):
         a few steps behind: ``metrics().step`` says which step it describes.
         ``metrics_changed`` fires when it changes. Views that show full-batch numbers
         read this, not ``loss_terms()``, which always evaluates the current W now.
+
+        Its ``terms`` and ``accuracy`` are None without points, or when the engine
+        cannot evaluate W (a gradient that overflows): it never raises.
         """
         if self._published is not None and self._training_chunked:
             return self._published
         d = self._data
-        return Metrics(d.step, d.W, d.b, self.loss_terms(), self.accuracy())
+        try:
+            return Metrics(d.step, d.W, d.b, self.loss_terms(), self.accuracy())
+        except ValueError:
+            return Metrics(d.step, d.W, d.b, None, None)
 
     def lab_scores(self) -> np.ndarray:
         """The score vector the score lab shows: the selected point's, or the free scores."""
@@ -400,8 +409,11 @@ class Scene(QObject):
             groups = groups | {"dataset", "weights", "scores"}
         if groups & {"classes", "features", "dataset", "weights", "hyper"} and not self._training_chunked:
             groups = groups | {"metrics"}
+        if groups & {"scores", "selection", "classes"} or (
+                self._selected is not None and groups & {"weights", "dataset", "features"}):
+            groups = groups | {"lab"}
         order = ("classes", "features", "dataset", "weights", "scores", "hyper",
-                 "selection", "active_class", "metrics", "history")
+                 "selection", "active_class", "metrics", "history", "lab")
         for g in order:
             if g in groups:
                 getattr(self, f"{g}_changed").emit()
@@ -823,6 +835,13 @@ class Scene(QObject):
         """The quantity hovered somewhere, e.g. ("prob", j) or ("jacobian", i, j); or None."""
         return self._highlight
 
+    def release_highlight(self, target) -> bool:
+        """Clear the highlight if it is still ``target`` (a view's hover ends; another
+        view may have set its own since)."""
+        if target is None or self._highlight != tuple(target):
+            return False
+        return self.set_highlight(None)
+
     def set_highlight(self, target) -> bool:
         """Ask every view to emphasise one quantity (view-only; no undo).
 
@@ -934,8 +953,8 @@ class Scene(QObject):
             job = self._job = _EvaluationJob(d, self.Z)
         rows = max(1000, int(self.EVAL_BUDGET_S / max(self._eval_seconds_per_row, 1e-9)))
         t0 = time.perf_counter()
-        done = job.advance(rows)
-        self._eval_seconds_per_row = (time.perf_counter() - t0) / max(job.last_rows, 1)
+        done = job.parts.advance(rows)
+        self._eval_seconds_per_row = (time.perf_counter() - t0) / max(job.parts.last_rows, 1)
         if done:
             self._publish(job.result())
 
@@ -1122,43 +1141,17 @@ class Metrics:
 
 
 class _EvaluationJob:
-    """A full-batch evaluation of one (W, b) spread over several training frames.
-
-    Rows are evaluated block by block with ``engine.core.evaluate`` (without the
-    penalty); the block means are combined weighted by their sizes, and the L2
-    penalty is added once at the end, so the result equals one evaluation of
-    the whole batch up to rounding.
-    """
+    """A full-batch evaluation of one step's (W, b) spread over several training frames
+    (``engine.core.EvaluationInParts``), and what it was started for."""
 
     def __init__(self, d: SceneData, Z: np.ndarray):
         self.step, self.W, self.b = d.step, d.W, d.b
         self.Z, self.y, self.reg, self.loss = Z, d.y, d.reg, d.loss
-        self.n = Z.shape[0]
-        self.pos = 0
-        self.last_rows = 0
-        self.data_sum = 0.0
-        self.dW_sum = np.zeros(d.W.shape)
-        self.db_sum = np.zeros(d.b.shape)
-        self.correct = 0.0
+        self.parts = engine.core.EvaluationInParts(d.W, d.b, Z, d.y, reg=d.reg, loss=d.loss)
 
     def valid_for(self, d: SceneData, Z: np.ndarray) -> bool:
         return self.Z is Z and self.y is d.y and self.reg == d.reg and self.loss == d.loss
 
-    def advance(self, rows: int) -> bool:
-        lo, hi = self.pos, min(self.n, self.pos + rows)
-        ev = engine.core.evaluate(self.W, self.b, self.Z[lo:hi], self.y[lo:hi], reg=0.0,
-                                  loss=self.loss)
-        k = hi - lo
-        self.data_sum += ev.terms.data * k
-        self.dW_sum += ev.terms.dW * k
-        self.db_sum += ev.terms.db * k
-        self.correct += ev.accuracy * k
-        self.pos, self.last_rows = hi, k
-        return hi >= self.n
-
     def result(self) -> Metrics:
-        data = self.data_sum / self.n
-        penalty = engine.l2_penalty(self.W, self.reg)
-        dW = self.dW_sum / self.n + 2.0 * self.reg * self.W
-        terms = engine.LossTerms(data + penalty, data, penalty, dW, self.db_sum / self.n)
-        return Metrics(self.step, self.W, self.b, terms, self.correct / self.n)
+        terms, acc = self.parts.result()
+        return Metrics(self.step, self.W, self.b, terms, acc)

@@ -456,6 +456,12 @@ def _loss_terms_reference(W, b, X, y, reg, loss):
         raise ValueError("the gradient X.T @ (P - Y) overflows: the points are too large")
     db = G.sum(axis=0)
     db /= n
+    return _with_penalty(W, reg, data_loss, dW, db)
+
+
+def _with_penalty(W, reg: float, data_loss: float, dW, db) -> LossTerms:
+    """``LossTerms`` from the mean data loss and its gradients: adds ``reg * sum(W**2)``
+    and ``2 * reg * W`` (in place into ``dW``)."""
     if reg:
         with np.errstate(over="ignore"):
             dW += (2.0 * reg) * W
@@ -632,13 +638,7 @@ def _evaluate_fresh(W, b, X, y, reg, loss, count_correct, losses=None):
     dW /= n
     db = g_sum
     db /= n
-    if reg:
-        with np.errstate(over="ignore"):
-            dW += (2.0 * reg) * W
-        if not np.all(np.isfinite(dW)):
-            raise ValueError("the gradient 2 * reg * W overflows: W or reg is too large")
-    penalty = _l2_penalty(W, reg)
-    return LossTerms(data_loss + penalty, data_loss, penalty, dW, db), correct
+    return _with_penalty(W, reg, data_loss, dW, db), correct
 
 
 # The last large evaluation, to answer a repeated question without a pass over
@@ -721,6 +721,53 @@ def evaluate(W, b, X, y, reg: float = 0.0, loss: str = "softmax") -> Evaluation:
     losses = np.empty(X.shape[0])
     terms, correct = _evaluate_unchecked(W, b, X, y, reg, loss, count_correct=True, losses=losses)
     return Evaluation(terms, correct / X.shape[0], losses)
+
+
+class EvaluationInParts:
+    """``evaluate``'s loss terms and accuracy of one (W, b) on (X, y), a block of rows at
+    a time (e.g. a few blocks per animation frame, so that no frame pays for the whole
+    dataset).
+
+    Arguments as ``loss_and_gradients``, checked once. ``advance(rows)`` evaluates the
+    next ``rows`` samples and returns whether all are done; ``result()`` then gives
+    ``(LossTerms, accuracy)``: the block means combined by their sizes, the L2 terms
+    added once, equal to one ``loss_terms`` up to rounding and to ``accuracy`` exactly.
+    """
+
+    def __init__(self, W, b, X, y, reg: float = 0.0, loss: str = "softmax"):
+        self.W, self.b, self.X, self.y, self.reg, self.loss = _check_loss_args(W, b, X, y, reg, loss)
+        self.n = self.X.shape[0]
+        self.pos = 0  # samples evaluated so far
+        self.last_rows = 0  # samples the last ``advance`` evaluated
+        self._data_sum = 0.0
+        self._dW_sum = np.zeros(self.W.shape)
+        self._db_sum = np.zeros(self.b.shape)
+        self._correct = 0
+
+    @property
+    def done(self) -> bool:
+        return self.pos >= self.n
+
+    def advance(self, rows: int) -> bool:
+        lo, hi = self.pos, min(self.n, self.pos + max(1, int(rows)))
+        terms, correct = _evaluate_unchecked(self.W, self.b, self.X[lo:hi], self.y[lo:hi], 0.0,
+                                             self.loss, count_correct=True)
+        k = hi - lo
+        self._data_sum += terms.data * k
+        self._dW_sum += terms.dW * k
+        self._db_sum += terms.db * k
+        self._correct += correct
+        self.pos, self.last_rows = hi, k
+        return self.done
+
+    def result(self) -> tuple:
+        """``(LossTerms, accuracy)`` once every sample is evaluated."""
+        if not self.done:
+            raise ValueError(f"only {self.pos} of {self.n} samples are evaluated")
+        n = self.n
+        terms = _with_penalty(self.W, self.reg, self._data_sum / n, self._dW_sum / n,
+                              self._db_sum / n)
+        return terms, self._correct / n
 
 
 def loss_and_gradients(W, b, X, y, reg: float = 0.0, loss: str = "softmax"):

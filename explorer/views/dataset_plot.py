@@ -462,7 +462,26 @@ def point_head(head: pg.ArrowItem, angle: float) -> None:
         head.setRotation(angle)
 
 
-class ClassArrow:
+class _Emphasised:
+    """An arrow drawn thicker and highlighted while its quantity is hovered in another
+    view; ``apply_style`` draws it as ``emphasised`` says."""
+
+    emphasised = False
+
+    def apply_style(self) -> None:
+        raise NotImplementedError
+
+    def set_emphasis(self, on: bool) -> bool:
+        """Emphasise (or not); whether that changed anything."""
+        on = bool(on)
+        if on == self.emphasised:
+            return False
+        self.emphasised = on
+        self.apply_style()
+        return True
+
+
+class ClassArrow(_Emphasised):
     """One class's weight vector: a shaft from the origin, a head and a label."""
 
     def __init__(self, j: int, view_box: pg.ViewBox):
@@ -501,15 +520,6 @@ class ClassArrow:
         self.label.setFont(style.font(style.TITLE_POINT_SIZE, bold=True))
         self.label.update()
 
-    def set_emphasis(self, on: bool) -> bool:
-        """Thicker, highlighted outline (e.g. while W[:, j] is hovered in another view)."""
-        on = bool(on)
-        if on == self.emphasised:
-            return False
-        self.emphasised = on
-        self.apply_style()
-        return True
-
     def set_vector(self, w, pixel_size) -> tuple[float, float]:
         """Point the arrow at ``w`` (data units); ``pixel_size`` is (dx, dy) per screen pixel.
 
@@ -536,7 +546,7 @@ class ClassArrow:
         return r.width() + 4, r.height() + 4
 
 
-class PullArrow:
+class PullArrow(_Emphasised):
     """The step the selected point alone pulls w_j by, drawn from the tip of w_j.
 
     A thin shaft and head when at least ``PULL_MIN_PX`` pixels long, else a dot.
@@ -575,14 +585,6 @@ class PullArrow:
                            brush=pg.mkBrush(PULL_COLOR))
         self.dot.restyle("o", style.scaled(PULL_DOT_SIZE * k),
                          pg.mkPen(edge, width=style.scaled(1.5)), pg.mkBrush(PULL_COLOR))
-
-    def set_emphasis(self, on: bool) -> bool:
-        on = bool(on)
-        if on == self.emphasised:
-            return False
-        self.emphasised = on
-        self.apply_style()
-        return True
 
     def hide(self) -> None:
         self.shown = None

@@ -162,13 +162,11 @@ class DerivationView(QWidget):
         for line in self.lines.values():
             line.hovered.connect(self._on_line_hovered)
         self.j_combo.activated.connect(self._on_j_activated)
-        scene.scores_changed.connect(self._on_scores_changed)
-        scene.weights_changed.connect(self._on_weights_changed)
-        scene.dataset_changed.connect(self._on_dataset_changed)
-        scene.features_changed.connect(self._on_features_changed)
+        # (classes and selection first: they reset j; lab_changed then redraws)
         scene.classes_changed.connect(self._on_classes_changed)
-        scene.hyper_changed.connect(self._on_hyper_changed)
         scene.selection_changed.connect(self._on_selection_changed)
+        scene.hyper_changed.connect(self._on_hyper_changed)
+        scene.lab_changed.connect(self.updates.request)
         scene.highlight_changed.connect(self._on_highlight_changed)
         style.appearance.changed.connect(self._on_appearance_changed)
 
@@ -216,32 +214,15 @@ class DerivationView(QWidget):
         return self.lines[name].plain_text()
 
     # ------------------------------------------------------------------ slots
-    def _on_scores_changed(self) -> None:
-        self.updates.request()
-
-    def _on_weights_changed(self) -> None:
-        if self.scene.selected is not None:  # W and b reach only a point's scores
-            self.updates.request()
-
-    def _on_dataset_changed(self) -> None:
-        if self.scene.selected is not None:
-            self.updates.request()
-
-    def _on_features_changed(self) -> None:
-        if self.scene.selected is not None:
-            self.updates.request()
-
     def _on_classes_changed(self) -> None:
         self._j_user = None
         self._rebuild_combo()
-        self.updates.request()
 
     def _on_hyper_changed(self) -> None:
         self.updates.request()
 
     def _on_selection_changed(self) -> None:
         self._j_user = None
-        self.updates.request()
 
     def _on_highlight_changed(self) -> None:
         self._show_highlight()
@@ -256,12 +237,10 @@ class DerivationView(QWidget):
 
     def _on_line_hovered(self, target) -> None:
         if target is None:
-            if self._hover_target is not None and self.scene.highlight == self._hover_target:
-                self.scene.set_highlight(None)
-            self._hover_target = None
-            return
+            self.scene.release_highlight(self._hover_target)
+        else:
+            self.scene.set_highlight(target)
         self._hover_target = target
-        self.scene.set_highlight(target)
 
     # ------------------------------------------------------------- building
     def _apply_style(self) -> None:

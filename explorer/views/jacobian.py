@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QSizePolicy, QVBoxLayout, QWidg
 from .. import style
 from ..perf import DeferredRefresh
 from .score_lab import WrapLabel, highlight_pen
+from .widgets import still_plot
 
 J_LIMIT = 0.25  # |dp_i/ds_j| <= 1/4 for every score vector (at T = 1)
 MIN_PLOT_HEIGHT = 90  # pixels at scale 1
@@ -72,14 +73,8 @@ class JacobianView(QWidget):
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(2)
 
-        self.plot = pg.PlotWidget(enableMenu=False)  # (no context menu: not built at all)
-        item = self.plot.getPlotItem()
-        item.hideButtons()
-        item.setMenuEnabled(False)
+        self.plot, item, self.view = still_plot()
         item.layout.setContentsMargins(2, 2, 8, 2)
-        self.view = item.getViewBox()
-        self.view.setMouseEnabled(x=False, y=False)
-        self.view.setMenuEnabled(False)
         self.view.invertY(True)  # row 0 at the top, like a matrix
         self.view.enableAutoRange(enable=False)
         self.plot.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
@@ -110,12 +105,7 @@ class JacobianView(QWidget):
         self.view.sigResized.connect(self._on_view_resized)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.plot.viewport().installEventFilter(self)
-        scene.scores_changed.connect(self._on_scores_changed)
-        scene.weights_changed.connect(self._on_weights_changed)
-        scene.dataset_changed.connect(self._on_dataset_changed)
-        scene.selection_changed.connect(self._on_selection_changed)
-        scene.classes_changed.connect(self._on_classes_changed)
-        scene.features_changed.connect(self._on_features_changed)
+        scene.lab_changed.connect(self.updates.request)
         scene.highlight_changed.connect(self._on_highlight_changed)
         style.appearance.changed.connect(self._on_appearance_changed)
 
@@ -126,27 +116,6 @@ class JacobianView(QWidget):
         return QSize(450, 240)
 
     # ------------------------------------------------------------------ slots
-    def _on_scores_changed(self) -> None:
-        self.updates.request()
-
-    def _on_weights_changed(self) -> None:
-        if self.scene.selected is not None:
-            self.updates.request()
-
-    def _on_dataset_changed(self) -> None:
-        if self.scene.selected is not None:
-            self.updates.request()
-
-    def _on_features_changed(self) -> None:
-        if self.scene.selected is not None:
-            self.updates.request()
-
-    def _on_selection_changed(self) -> None:
-        self.updates.request()
-
-    def _on_classes_changed(self) -> None:
-        self.updates.request()
-
     def _on_highlight_changed(self) -> None:
         self._update_highlight()
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from .. import engine, style
 from ..perf import DeferredRefresh
 from .notation import class_html, num
+from .widgets import still_plot
 
 HALF_SPAN = 6.0  # the curve extends this far beyond both s_y and the other scores
 MIN_SPAN = 16.0
@@ -69,12 +70,7 @@ class LossShapeView(QWidget):
         if not DeferredRefresh.deferring_now():
             self._build_plot()
 
-        scene.scores_changed.connect(self._on_scores_changed)
-        scene.weights_changed.connect(self._on_weights_changed)
-        scene.dataset_changed.connect(self._on_dataset_changed)
-        scene.features_changed.connect(self._on_features_changed)
-        scene.classes_changed.connect(self._on_classes_changed)
-        scene.selection_changed.connect(self._on_selection_changed)
+        scene.lab_changed.connect(self.updates.request)
         style.appearance.changed.connect(self._on_appearance_changed)
 
         self._apply_style()
@@ -84,27 +80,6 @@ class LossShapeView(QWidget):
         return QSize(450, 340)
 
     # ------------------------------------------------------------------ slots
-    def _on_scores_changed(self) -> None:
-        self.updates.request()
-
-    def _on_weights_changed(self) -> None:
-        if self.scene.selected is not None:
-            self.updates.request()
-
-    def _on_dataset_changed(self) -> None:
-        if self.scene.selected is not None:
-            self.updates.request()
-
-    def _on_features_changed(self) -> None:
-        if self.scene.selected is not None:
-            self.updates.request()
-
-    def _on_classes_changed(self) -> None:
-        self.updates.request()
-
-    def _on_selection_changed(self) -> None:
-        self.updates.request()
-
     def _on_appearance_changed(self) -> None:
         self._apply_style()
         self.updates.run()
@@ -114,14 +89,8 @@ class LossShapeView(QWidget):
         """The plot and its items (once)."""
         if self.plot is not None:
             return
-        self.plot = pg.PlotWidget(enableMenu=False)  # (no context menu: not built at all)
-        item = self.plot.getPlotItem()
-        item.hideButtons()
-        item.setMenuEnabled(False)
+        self.plot, item, self.view = still_plot()
         item.showGrid(x=True, y=True, alpha=0.25)
-        self.view = item.getViewBox()
-        self.view.setMouseEnabled(x=False, y=False)
-        self.view.setMenuEnabled(False)
         self.view.enableAutoRange(enable=False)
         self.plot.setMinimumHeight(160)
         self.plot.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)

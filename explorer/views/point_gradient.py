@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from .. import style
 from ..perf import DeferredRefresh
 from .notation import class_html, feature_html, feature_text, muted, num
+from .widgets import still_plot
 
 SIDE_BY_SIDE_WIDTH = 760  # wider than this, the two maps sit side by side
 # Cell text formats, largest first: (font size, significant digits of the largest |value|).
@@ -90,15 +91,9 @@ class GradientMap(QWidget):
         self.title.setWordWrap(True)
         self.title.setAlignment(Qt.AlignCenter)
 
-        self.plot = pg.PlotWidget(enableMenu=False)  # (no context menu: not built at all)
-        item = self.plot.getPlotItem()
-        item.hideButtons()
-        item.setMenuEnabled(False)
+        self.plot, item, self.view = still_plot()
         item.layout.setContentsMargins(2, 2, 8, 2)
         item.hideAxis("bottom")
-        self.view = item.getViewBox()
-        self.view.setMouseEnabled(x=False, y=False)
-        self.view.setMenuEnabled(False)
         self.view.invertY(True)  # row 0 at the top, like a matrix
         self.view.enableAutoRange(enable=False)
         self.plot.setMinimumHeight(90)
@@ -412,12 +407,10 @@ class PointGradientView(QWidget):
     def _hover(self, target) -> None:
         """Set the scene's highlight from a hovered cell; clear only our own highlight."""
         if target is None:
-            if self._hover_target is not None and self.scene.highlight == self._hover_target:
-                self.scene.set_highlight(None)
-            self._hover_target = None
-            return
+            self.scene.release_highlight(self._hover_target)
+        else:
+            self.scene.set_highlight(target)
         self._hover_target = target
-        self.scene.set_highlight(target)
 
     def _apply_style(self) -> None:
         self.hint.setFont(style.font(style.TITLE_POINT_SIZE, bold=True))
@@ -453,11 +446,8 @@ class PointGradientView(QWidget):
                       f"∂L<sub>i</sub>/∂W = x<sub>i</sub> {g}<sup>T</sup>")
             if self.point_stack.currentWidget() is not self.point_map:
                 self.point_stack.setCurrentWidget(self.point_map)
-        try:
-            m = s.metrics()  # the latest full-batch evaluation (a few steps back while training)
-        except ValueError:
-            m = None
-        terms = None if m is None else m.terms
+        m = s.metrics()  # the latest full-batch evaluation (a few steps back while training)
+        terms = m.terms
         if terms is not None and terms.dW.shape != s.W.shape:
             terms = None
         if terms is None:

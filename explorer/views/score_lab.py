@@ -692,12 +692,7 @@ class ScoreLab(QWidget):
         self.prob_vb.sigResized.connect(self._on_chart_resized)
         self.grad_vb.sigResized.connect(self._on_chart_resized)
         self.svm_vb.sigResized.connect(self._on_chart_resized)
-        scene.scores_changed.connect(self._on_scores_changed)
-        scene.weights_changed.connect(self._on_weights_changed)
-        scene.dataset_changed.connect(self._on_dataset_changed)
-        scene.selection_changed.connect(self._on_selection_changed)
-        scene.classes_changed.connect(self._on_classes_changed)
-        scene.features_changed.connect(self._on_features_changed)
+        scene.lab_changed.connect(self.updates.request)
         scene.hyper_changed.connect(self._on_hyper_changed)
         scene.highlight_changed.connect(self._on_highlight_changed)
         style.appearance.changed.connect(self._on_appearance_changed)
@@ -710,27 +705,6 @@ class ScoreLab(QWidget):
         return QSize(max(450, self.minimumSizeHint().width()), 820)
 
     # ------------------------------------------------------------------ slots
-    def _on_scores_changed(self) -> None:
-        self.updates.request()
-
-    def _on_weights_changed(self) -> None:
-        if self.scene.selected is not None:  # the free scores do not depend on W, b
-            self.updates.request()
-
-    def _on_dataset_changed(self) -> None:
-        if self.scene.selected is not None:
-            self.updates.request()
-
-    def _on_features_changed(self) -> None:
-        if self.scene.selected is not None:
-            self.updates.request()
-
-    def _on_selection_changed(self) -> None:
-        self.updates.request()
-
-    def _on_classes_changed(self) -> None:
-        self.updates.request()
-
     def _on_hyper_changed(self) -> None:
         if (self.scene.loss == "svm") != (not self.svm_box.isHidden()):
             self.updates.request()  # the SVM section appears or goes

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from .. import style
 from ..perf import DeferredRefresh, interaction
 from .notation import num
-from .widgets import messages
+from .widgets import messages, still_plot
 
 SPARK_COLOR = "#0072B2"
 MARK_COLOR = "#D55E00"
@@ -166,14 +166,8 @@ class TimelineView(QWidget):
         """The loss sparkline and the current step's mark (once)."""
         if self.plot is not None:
             return
-        self.plot = pg.PlotWidget(enableMenu=False)  # (no context menu: not built at all)
-        item = self.plot.getPlotItem()
-        item.hideButtons()
-        item.setMenuEnabled(False)
+        self.plot, item, self.view = still_plot()
         item.setClipToView(True)
-        self.view = item.getViewBox()
-        self.view.setMouseEnabled(x=False, y=False)
-        self.view.setMenuEnabled(False)
         self.plot.setMinimumHeight(90)
         self.plot.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.spark = pg.PlotDataItem(connect="finite", autoDownsample=True)

@@ -388,12 +388,8 @@ class TrainingPanel(QWidget):
     def _show_readout(self) -> None:
         s = self.scene
         step = f"step {s.step}"
-        try:
-            m = s.metrics()
-        except ValueError:
-            m = None
-        terms = None if m is None else m.terms
-        acc = None if m is None else m.accuracy
+        m = s.metrics()
+        terms, acc = m.terms, m.accuracy
         loss = "loss \u2014" if terms is None else f"loss {terms.total:.4f}"
         accuracy = "accuracy \u2014" if acc is None else f"accuracy {100 * acc:.1f}%"
         # Fixed sizes: a new text every 100 ms must not lay the whole panel out again.

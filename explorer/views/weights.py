@@ -399,13 +399,11 @@ class WeightsView(QWidget):
 
     def _hover(self, target) -> None:
         """Highlight ``target`` across the views; None clears the highlight this view set."""
-        if target is not None:
-            self._hovered = target
+        if target is None:
+            self.scene.release_highlight(self._hovered)
+        else:
             self.scene.set_highlight(target)
-        elif self._hovered is not None:
-            if self.scene.highlight == self._hovered:
-                self.scene.set_highlight(None)
-            self._hovered = None
+        self._hovered = target
 
     def _on_highlight_changed(self) -> None:
         self._update_highlight()
@@ -487,14 +485,11 @@ class WeightsView(QWidget):
         """The latest full-batch gradient (``Scene.metrics``) beneath each value."""
         if self.scene.W.shape != self._shape:
             return  # a rebuild follows
-        try:
-            m = self.scene.metrics()
-        except ValueError:
-            m = None
-        terms = None if m is None else m.terms
+        m = self.scene.metrics()
+        terms = m.terms
         if terms is not None and terms.dW.shape != self._shape:
             terms = None  # (an evaluation of another shape: not expected)
-        caption = CAPTION if m is None or m.step == self.scene.step else \
+        caption = CAPTION if m.step == self.scene.step else \
             f"{CAPTION[:-1]}, step {m.step})"
         if self.caption.text() != caption:
             self.caption.setText(caption)

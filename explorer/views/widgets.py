@@ -1,10 +1,11 @@
-"""Small reusable widgets: a validating number field, a steady rich-text readout;
-``cache_drawing`` for plot items."""
+"""Small reusable widgets: a validating number field, a steady rich-text readout, a
+still plot (``still_plot``); ``cache_drawing`` for plot items."""
 
 from __future__ import annotations
 
 import math
 
+import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument, QTextOption
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QLineEdit, QSizePolicy, QToolTip, QWidget
@@ -134,6 +135,19 @@ class ReadoutLabel(QWidget):
         context.palette.setColor(QPalette.Text, self.palette().color(QPalette.WindowText))
         self._doc.documentLayout().draw(painter, context)
         painter.end()
+
+
+def still_plot():
+    """A plot to read, not to explore: no context menu (not even built), no auto-range
+    button, no mouse panning or zooming. Returns ``(PlotWidget, PlotItem, ViewBox)``."""
+    plot = pg.PlotWidget(enableMenu=False)
+    item = plot.getPlotItem()
+    item.hideButtons()
+    item.setMenuEnabled(False)
+    view = item.getViewBox()
+    view.setMouseEnabled(x=False, y=False)
+    view.setMenuEnabled(False)
+    return plot, item, view
 
 
 def cache_drawing(*items) -> None:

@@ -592,3 +592,34 @@ def test_accuracy_of_near_ties_agrees_with_accuracy(data):
     y = rng.integers(0, C, size=n)
     for loss in ("softmax", "svm"):
         assert evaluate(W, b, X, y, loss=loss).accuracy == accuracy(W, b, X, y), loss
+
+
+# -- an evaluation in parts -------------------------------------------------------------
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_an_evaluation_in_parts_equals_one_evaluation(data):
+    """Blocks of any sizes: the same loss terms up to rounding, the same accuracy exactly."""
+    seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
+    rng = np.random.default_rng(seed)
+    n = data.draw(st.integers(1, 400), label="n")
+    C = data.draw(st.integers(2, 6), label="C")
+    loss = data.draw(st.sampled_from(["softmax", "svm"]), label="loss")
+    reg = data.draw(st.sampled_from([0.0, 0.03]), label="reg")
+    X = rng.normal(size=(n, 3)) * 3
+    y = rng.integers(0, C, size=n)
+    W = rng.normal(size=(3, C))
+    W[:, 1] = W[:, 0]  # two classes tie everywhere: the first one wins
+    b = rng.normal(size=C)
+    b[1] = b[0]
+    whole = evaluate(W, b, X, y, reg=reg, loss=loss)
+    parts = core.EvaluationInParts(W, b, X, y, reg=reg, loss=loss)
+    with pytest.raises(ValueError, match="evaluated"):
+        parts.result()
+    while not parts.advance(data.draw(st.integers(1, 97), label="rows")):
+        pass
+    terms, acc = parts.result()
+    assert acc == whole.accuracy
+    assert terms.total == pytest.approx(whole.terms.total, rel=1e-12)
+    assert terms.penalty == whole.terms.penalty
+    assert_allclose(terms.dW, whole.terms.dW, rtol=1e-10, atol=1e-13)
+    assert_allclose(terms.db, whole.terms.db, rtol=1e-10, atol=1e-13)

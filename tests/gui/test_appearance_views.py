@@ -14,18 +14,6 @@ from explorer.views.score_lab import ScoreLab
 from explorer.views.weights import WeightsView
 
 
-@pytest.fixture(autouse=True)
-def default_appearance():
-    """Every test starts and ends with the default look (scale 1, light, Okabe–Ito)."""
-    def reset():
-        style.appearance.set_scale(1.0)
-        style.appearance.set_theme("light")
-        style.appearance.set_palette("okabe-ito")
-    reset()
-    yield
-    reset()
-
-
 @pytest.fixture
 def views(qtbot, scene):
     lab, jac, weights, curves = ScoreLab(scene), JacobianView(scene), WeightsView(scene), CurvesView(scene)

@@ -338,12 +338,8 @@ def test_overflowing_regions_are_reported_not_raised(view, qtbot, scene):
 # ------------------------------------------------------- intuition tools
 @pytest.fixture
 def appearance():
-    """The global appearance, restored to scale 1, light theme, Okabe-Ito afterwards."""
-    a = style.appearance
-    yield a
-    a.set_scale(1.0)
-    a.set_theme("light")
-    a.set_palette("okabe-ito")
+    """The global appearance (conftest restores the default look after each test)."""
+    return style.appearance
 
 
 def softmax_by_hand(s):

@@ -383,13 +383,13 @@ def test_training_a_large_dataset_never_evaluates_it_whole_in_a_frame(scene, tra
     monkeypatch.setattr(type(scene), "EVAL_BUDGET_S", 1e-9)
     monkeypatch.setattr(scene, "_eval_seconds_per_row", 1.0)
     rows = []
-    evaluate = engine.core.evaluate
+    evaluate = engine.core._evaluate_unchecked  # (every evaluation of the scene passes here)
 
     def counting(W, b, X, *args, **kwargs):
         rows.append(X.shape[0])
         return evaluate(W, b, X, *args, **kwargs)
 
-    monkeypatch.setattr(engine.core, "evaluate", counting)
+    monkeypatch.setattr(engine.core, "_evaluate_unchecked", counting)
     trainer.play()
     for _ in range(3):
         trainer.tick()
@@ -398,3 +398,41 @@ def test_training_a_large_dataset_never_evaluates_it_whole_in_a_frame(scene, tra
     assert rows and max(rows) < scene.n_points  # chunks only
     trainer.pause()
     assert scene.metrics().step == scene.step
+
+
+def test_lab_changed_fires_when_what_the_score_lab_shows_changes(scene, qtbot):
+    """Free scores: their own edits, not W or the points. A selected point: also W, b and
+    the points (its scores are W^T x + b)."""
+    fired = []
+    scene.lab_changed.connect(lambda: fired.append(1))
+
+    def count(edit) -> int:
+        fired.clear()
+        edit()
+        return len(fired)
+
+    assert count(lambda: scene.set_score(0, 2.5)) == 1
+    assert count(lambda: scene.set_weight(0, 0, 0.3)) == 0
+    assert count(lambda: scene.move_point(0, 1.0, 1.0)) == 0
+    assert count(lambda: scene.select(0)) == 1
+    assert count(lambda: scene.set_weight(0, 0, 0.4)) == 1
+    assert count(lambda: scene.move_point(0, 1.5, 1.0)) == 1
+    assert count(lambda: scene.set_lr(0.2)) == 0
+    assert count(lambda: scene.select(None)) == 1
+
+
+def test_a_released_highlight_clears_only_if_still_shown(scene):
+    scene.set_highlight(("W", 0, 1))
+    assert not scene.release_highlight(("b", 1))  # another view's: left as it is
+    assert scene.highlight == ("W", 0, 1)
+    assert not scene.release_highlight(None)
+    assert scene.release_highlight(("W", 0, 1)) and scene.highlight is None
+
+
+def test_metrics_never_raise_when_w_cannot_be_evaluated(scene, monkeypatch):
+    def overflow():
+        raise ValueError("the gradient X.T @ (P - Y) overflows: the points are too large")
+
+    monkeypatch.setattr(scene, "loss_terms", overflow)
+    m = scene.metrics()
+    assert m.step == scene.step and m.terms is None and m.accuracy is None

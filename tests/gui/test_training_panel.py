@@ -259,13 +259,10 @@ def test_every_control_has_a_tooltip(panel):
 # ------------------------------------------------------------ feature maps
 @pytest.fixture
 def appearance(qapp):
-    """The global appearance (and the application font), restored afterwards."""
-    a = style.appearance
+    """The global appearance (conftest restores the default look), and the application
+    font restored afterwards."""
     font = QApplication.font()
-    yield a
-    a.set_scale(1.0)
-    a.set_theme("light")
-    a.set_palette("okabe-ito")
+    yield style.appearance
     QApplication.setFont(font)
 
 
