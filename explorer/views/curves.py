@@ -58,6 +58,19 @@ def nice_bound(step: float) -> float:
     return max(10.0, nice_ceiling(step))
 
 
+def tick_step(top: float, intervals: int = 3) -> float:
+    """The smallest 1, 2 or 5 times a power of ten that cuts [0, ``top``] into at most
+    ``intervals`` steps: a short loss axis then prints 3 or 4 readable labels, not 6."""
+    if not (top > 0 and math.isfinite(top)):
+        return 1.0
+    want = top / intervals
+    scale = 10.0 ** math.floor(math.log10(want))
+    for k in (1.0, 2.0, 5.0, 10.0):
+        if k * scale >= want * (1 - 1e-12):
+            return k * scale
+    return 10.0 * scale
+
+
 def _themed(colors) -> QColor:
     return QColor(colors[1] if style.appearance.theme == "dark" else colors[0])
 
@@ -244,6 +257,7 @@ class CurvesView(QWidget):
         """The user panned or zoomed: leave the axes where they put them."""
         self.follow_steps = False
         self._step_bound = self._loss_bound = None
+        self.loss_plot.getAxis("left").setTickSpacing()  # (pyqtgraph's ticks for any range)
 
     def _fit_ranges(self, steps: np.ndarray, total: np.ndarray) -> None:
         """Show steps 0 .. the nice bound above the last one, and losses 0 .. the nice bound
@@ -264,6 +278,7 @@ class CurvesView(QWidget):
         if self.total_curve.opts.get("logMode", (False, False))[1]:  # log loss axis
             if not self.loss_vb.autoRangeEnabled()[1]:
                 self.loss_vb.enableAutoRange(y=True)
+                self.loss_plot.getAxis("left").setTickSpacing()
             self._loss_bound = None
             return
         if self.loss_vb.autoRangeEnabled()[1]:
@@ -273,6 +288,8 @@ class CurvesView(QWidget):
         if top != self._loss_bound:
             self._loss_bound = top
             self.loss_vb.setYRange(0.0, top, padding=0.04)
+            step = tick_step(top)
+            self.loss_plot.getAxis("left").setTickSpacing(step, step)
 
     def _refresh(self) -> None:
         h = self.scene.history

@@ -351,3 +351,29 @@ def test_a_view_being_torn_down_ignores_its_events(qtbot):
     updates.__dict__.clear()  # as a collected cycle leaves it
     assert updates.eventFilter(box, QShowEvent()) is False
     QApplication.sendEvent(box, QEvent(QEvent.Show))  # through Qt: no error either
+
+
+def test_the_loss_axis_prints_a_few_readable_labels(qtbot, scene, trainer):
+    """Empty curves (range 0..1) and after training: 3 or 4 labels on the short loss axis,
+    at round values, not pyqtgraph's 6 crammed ones."""
+    from explorer.views.curves import tick_step
+
+    assert [tick_step(t) for t in (1.0, 1.5, 3.0, 4.0, 8.0, 0.03)] == [0.5, 0.5, 1.0, 2.0, 5.0, 0.01]
+    view = CurvesView(scene)
+    qtbot.addWidget(view)
+    view.resize(440, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    axis = view.loss_plot.getAxis("left")
+
+    def labels():
+        lo, hi = view.loss_vb.viewRange()[1]
+        levels = axis.tickValues(lo, hi, axis.height())
+        return [v for v in levels[0][1] if lo <= v <= hi]
+
+    assert 2 <= len(labels()) <= 4, labels()
+    for _ in range(30):
+        trainer.step()
+    view.updates.run()
+    shown = labels()
+    assert 2 <= len(shown) <= 4 and 0.0 in shown, shown
