@@ -256,6 +256,34 @@ class DeferredRefresh(QObject):
 
     _last_throttled = 0.0  # when the last throttled refresh (of any view) ran
     _deferring = 0  # inside ``deferring()``: requests wait for the view to be shown
+    _coalescing = 0  # inside ``coalescing()``: immediate refreshes wait for its end
+    _coalesced: dict = {}  # the refreshes owed at that end, in the order requested
+
+    @classmethod
+    @contextlib.contextmanager
+    def coalescing(cls):
+        """Run each immediate refresh requested inside the block once, at its end.
+
+        The scene emits one signal per changed group (weights, metrics, ...); a view
+        that follows several of them would otherwise redraw once per signal of a
+        single edit. Nested blocks flush at the outermost end.
+        """
+        cls._coalescing += 1
+        try:
+            yield
+        finally:
+            cls._coalescing -= 1
+            if cls._coalescing == 0:
+                error = None
+                owed, cls._coalesced = cls._coalesced, {}
+                for refresh in owed:  # (each one runs even if another raises)
+                    try:
+                        if refresh.__dict__.get("pending"):  # (not run meanwhile)
+                            refresh.run()
+                    except Exception as exc:  # noqa: BLE001 - re-raised below
+                        error = error or exc
+                if error is not None:
+                    raise error
 
     @classmethod
     @contextlib.contextmanager
@@ -334,6 +362,10 @@ class DeferredRefresh(QObject):
             self.pending = True
             if not self._timer.isActive():
                 self._timer.start(self._interval)
+            return False
+        if DeferredRefresh._coalescing:
+            self.pending = True
+            DeferredRefresh._coalesced[self] = None
             return False
         self.run()
         return True

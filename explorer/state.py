@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from . import engine, scene_io
+from .perf import DeferredRefresh
 
 LOSSES = engine.LOSSES
 PRESETS = tuple(engine.DATASETS)
@@ -414,9 +415,10 @@ class Scene(QObject):
             groups = groups | {"lab"}
         order = ("classes", "features", "dataset", "weights", "scores", "hyper",
                  "selection", "active_class", "metrics", "history", "lab")
-        for g in order:
-            if g in groups:
-                getattr(self, f"{g}_changed").emit()
+        with DeferredRefresh.coalescing():  # a view following several groups redraws once
+            for g in order:
+                if g in groups:
+                    getattr(self, f"{g}_changed").emit()
 
     @contextlib.contextmanager
     def batch(self, text: str | None = None):
