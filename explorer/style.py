@@ -7,7 +7,7 @@ window stays consistent (and can later be scaled as one).
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
+from .qtimport import pg
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor, QFont
 
@@ -155,6 +155,10 @@ def style_plot(plot: pg.PlotItem, title: str | None = None, left: str | None = N
     label_style = {"font-size": f"{point_size(PLOT_POINT_SIZE)}pt", "color": fg.name()}
     for name in ("left", "bottom", "right", "top"):
         axis = plot.getAxis(name)
+        if axis.autoSIPrefix:
+            # No "(x1e9)" prefixes (tick labels print 1e+09 themselves); pyqtgraph would
+            # otherwise re-render the axis label's HTML on every range change (~0.1 ms).
+            axis.enableAutoSIPrefix(False)
         axis.setStyle(tickFont=tick_font, tickTextOffset=round(scaled(6)))
         axis.setPen(pg.mkPen(fg, width=max(1.0, scaled(1))))
         axis.setTextPen(pg.mkPen(fg))
