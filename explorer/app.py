@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-import pyqtgraph as pg
+from .qtimport import pg
 from PySide6.QtWidgets import QApplication
 
 from . import style

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pyqtgraph as pg
+from ..qtimport import pg
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import QVBoxLayout, QWidget

@@ -50,7 +50,7 @@ import math
 import time
 
 import numpy as np
-import pyqtgraph as pg
+from ..qtimport import pg
 from pyqtgraph.graphicsItems.ScatterPlotItem import renderSymbol
 from PySide6.QtCore import (
     QEvent, QLineF, QPoint, QPointF, QRect, QRectF, QSignalBlocker, QSize, Qt, QTimer,

@@ -13,7 +13,7 @@ highlight is outlined.
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
+from ..qtimport import pg
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFontMetrics
 from PySide6.QtWidgets import (

@@ -15,7 +15,7 @@ blocks), unless a score or loss column is sorted, which needs them all.
 from __future__ import annotations
 
 import numpy as np
-import pyqtgraph as pg
+from ..qtimport import pg
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetrics, QPixmap
 from PySide6.QtWidgets import (

@@ -24,7 +24,7 @@ import itertools
 import math
 
 import numpy as np
-import pyqtgraph as pg
+from ..qtimport import pg
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QIcon, QPixmap, QTextDocument
 from PySide6.QtWidgets import (

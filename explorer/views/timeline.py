@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-import pyqtgraph as pg
+from ..qtimport import pg
 from PySide6.QtCore import QSignalBlocker, QSize, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-import pyqtgraph as pg
+from ..qtimport import pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument, QTextOption
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QLineEdit, QSizePolicy, QToolTip, QWidget
