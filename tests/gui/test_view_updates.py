@@ -377,3 +377,69 @@ def test_the_loss_axis_prints_a_few_readable_labels(qtbot, scene, trainer):
     view.updates.run()
     shown = labels()
     assert 2 <= len(shown) <= 4 and 0.0 in shown, shown
+
+
+def test_one_edit_redraws_each_view_once_however_many_groups_it_changes(window, qtbot):
+    """A weight edit changes the weights, the gradients and the metrics: the weights table,
+    the training read-out and the summary follow several of those signals, and each redraws
+    once, after the last signal (so it shows the whole edit)."""
+    scene = window.scene
+    views = {"weights": window.weights_view.updates,
+             "readout": window.training_panel.readout_updates,
+             "summary": window.summary_updates}
+    before = {k: u.refreshes for k, u in views.items()}
+    seen = {}
+    original = window.weights_view._refresh
+
+    def refresh():  # what the table shows when it redraws
+        seen["W"] = float(scene.W[0, 0])
+        original()
+
+    window.weights_view.updates._refresh = refresh
+    scene.set_weight(0, 0, float(scene.W[0, 0]) + 0.25)
+    assert {k: u.refreshes - before[k] for k, u in views.items()} == \
+        {"weights": 1, "readout": 1, "summary": 1}
+    assert seen["W"] == float(scene.W[0, 0])
+    assert not any(u.pending for u in views.values())
+
+
+def test_coalesced_refreshes_all_run_when_one_raises(qtbot):
+    ran = []
+    widgets = [QWidget() for _ in range(3)]
+    for w in widgets:
+        qtbot.addWidget(w)
+
+    def boom():
+        ran.append("boom")
+        raise RuntimeError("refresh failed")
+
+    refreshes = [DeferredRefresh(widgets[0], boom), DeferredRefresh(widgets[1], lambda: ran.append(1)),
+                 DeferredRefresh(widgets[2], lambda: ran.append(2))]
+    with pytest.raises(RuntimeError, match="refresh failed"):
+        with DeferredRefresh.coalescing():
+            for r in refreshes + refreshes:  # requested twice: run once each, at the end
+                r.request()
+            assert ran == []
+    assert ran == ["boom", 1, 2]
+    assert not any(r.pending for r in refreshes)
+
+
+def test_no_axis_rewrites_its_label_on_a_range_change(window):
+    """pyqtgraph's SI prefixes re-render an axis label's HTML on every range change; no axis
+    of the app uses them (its tick labels print 1e+09 themselves)."""
+    import pyqtgraph as pg
+
+    plots = [w.getPlotItem() for w in window.findChildren(pg.PlotWidget)]
+    plots += [window.curves_view.loss_plot, window.curves_view.acc_plot]
+    assert len(plots) >= 8
+    for plot in plots:
+        for name in ("left", "bottom", "right", "top"):
+            axis = plot.getAxis(name)
+            assert not axis.autoSIPrefix
+            calls = []
+            axis._updateLabel = lambda: calls.append(1)
+            try:
+                axis.setRange(*axis.range)
+            finally:
+                del axis._updateLabel
+            assert calls == []
