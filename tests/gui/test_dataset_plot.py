@@ -107,8 +107,9 @@ def test_click_selects_and_delete_key_removes(view, qtbot, scene):
     n_class = np.count_nonzero(scene.y == label)
     qtbot.mouseClick(view.plot.viewport(), Qt.LeftButton, pos=pixel(view, *old))
     assert scene.selected == i
-    assert view.selection_item.getData()[0][0] == old[0]
-    assert view.selection_item.isVisible()
+    ring = view.selection_item  # rings at its origin, the item at the point
+    assert (ring.pos().x(), ring.pos().y()) == (old[0], old[1])
+    assert set(ring.getData()[0]) == {0.0} and ring.isVisible()
     n = scene.n_points
     qtbot.keyClick(view.plot, Qt.Key_Delete)
     assert scene.n_points == n - 1
@@ -165,6 +166,53 @@ def test_dragging_among_ten_thousand_points_moves_only_that_point(view, qtbot, s
     assert scene.X[i, 0] < 4.0
     np.testing.assert_array_equal(np.delete(scene.X, i, 0), np.delete(X0, i, 0))
     for j in range(3):
+        np.testing.assert_array_equal(scatter_points(view, j), scene.X[scene.y == j])
+
+
+def test_a_dragged_point_is_lifted_out_of_its_class_drawing_until_released(view, qtbot, scene):
+    """While dragged, the point is drawn by ``lifted_item`` (moved, not redrawn) and hidden in
+    its class's scatter, whose drawing is then not redone on each move; on release it is back
+    in the scatter at its new place and size, and nothing else is hidden."""
+    scene.load_preset("blobs", n=2_000, seed=1)
+    i = scene.add_point(4.5, -4.5, label=1)
+    view.size_by_loss_check.setChecked(True)
+    qtbot.wait(20)
+    k = int(np.count_nonzero(scene.y[:i] == 1))
+    item = view.scatters[1]
+    paints = []  # each redraw of the class's cached drawing starts with invalidate()
+    original = item.invalidate
+
+    def counting():
+        paints.append(1)
+        return original()
+
+    item.invalidate = counting
+    try:
+        vp = view.plot.viewport()
+        start = pixel(view, 4.5, -4.5)
+        qtbot.mouseMove(vp, start)
+        qtbot.mousePress(vp, Qt.LeftButton, pos=start)
+        qtbot.wait(20)
+        for step in range(1, 6):
+            qtbot.mouseMove(vp, start + QPoint(-25 * step, 10 * step))
+            qtbot.wait(25)
+            if step == 1:
+                paints.clear()  # (lifting it redraws the class once)
+            assert not item.data["visible"][k] and view.lifted_item.isVisible()
+            lifted = view.lifted_item.pos()
+            assert (lifted.x(), lifted.y()) == tuple(scene.X[i])
+            assert view.lifted_item.data["size"][0] == view.marker_size(i)
+        assert scene.X[i, 0] < 4.0
+        assert paints == []  # moves redrew no marker of class 2
+        qtbot.mouseRelease(vp, Qt.LeftButton, pos=start + QPoint(-125, 50))
+        qtbot.wait(30)
+        assert paints  # dropped: drawn again with the point (so the count above counts)
+    finally:
+        del item.invalidate
+    assert not view.lifted_item.isVisible() and item.data["visible"].all()
+    assert tuple(item.data[["x", "y"]][k]) == tuple(scene.X[i])
+    assert item.data["size"][k] == view.marker_size(i)
+    for j in range(scene.n_classes):
         np.testing.assert_array_equal(scatter_points(view, j), scene.X[scene.y == j])
 
 
