@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QSizePolicy, QVBoxLayout, QWidg
 from .. import style
 from ..perf import DeferredRefresh
 from .score_lab import WrapLabel, highlight_pen
-from .widgets import still_plot
+from .widgets import HeatMapItem, PlotLabel, TextLayer, cache_drawing, still_plot
 
 J_LIMIT = 0.25  # |dp_i/ds_j| <= 1/4 for every score vector (at T = 1)
 MIN_PLOT_HEIGHT = 90  # pixels at scale 1
@@ -66,7 +66,7 @@ class JacobianView(QWidget):
         self._text_size = (0, 0)  # pixels a cell's printed value needs
         self._hovered = None  # the cell whose highlight this view set
         self._highlight = None  # what the outline shows: ("cell", i, j), ("row", i), ("col", j)
-        self.texts: list[list[pg.TextItem]] = []  # texts[i][j] prints J[i, j]
+        self.texts: list[list[PlotLabel]] = []  # texts[i][j] prints J[i, j]
         self.colormap = diverging_colormap()
 
         layout = QVBoxLayout(self)
@@ -80,9 +80,11 @@ class JacobianView(QWidget):
         self.plot.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.plot.setToolTip(self.PLOT_TIP)
 
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setColorMap(self.colormap)
+        self.image = HeatMapItem(self.colormap)
         self.plot.addItem(self.image)
+        self.text_layer = TextLayer().add_to(self.plot, z=10)  # the cell values
+        plot_item = self.plot.getPlotItem()
+        cache_drawing(plot_item.getAxis("left"), plot_item.getAxis("bottom"))
 
         # The highlight outline (a cell, a row or a column), over the texts.
         self.highlight_rect = QGraphicsRectItem(QRectF(0.5, 0.5, 1.0, 1.0))
@@ -215,19 +217,16 @@ class JacobianView(QWidget):
         self._text_size = (metrics.horizontalAdvance(sample) + 4, metrics.height())
 
     def _rebuild(self, n: int) -> None:
-        for row in self.texts:
-            for t in row:
-                self.plot.removeItem(t)
+        self.text_layer.clear()
         self._n = n
         f = self._text_font()
         self.texts = []
         for i in range(n):
             row = []
             for j in range(n):
-                t = pg.TextItem("", color=style.foreground(), anchor=(0.5, 0.5))
+                t = self.text_layer.add("", color=style.foreground(), anchor=(0.5, 0.5))
                 t.setFont(f)
                 t.setPos(j + 1.0, i + 1.0)
-                self.plot.addItem(t, ignoreBounds=True)
                 row.append(t)
             self.texts.append(row)
         self.view.setRange(xRange=(0.5, n + 0.5), yRange=(0.5, n + 0.5), padding=0.02)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from .. import style
 from ..perf import DeferredRefresh
 from .notation import class_html, feature_html, feature_text, muted, num
-from .widgets import still_plot
+from .widgets import HeatMapItem, PlotLabel, TextLayer, still_plot
 
 SIDE_BY_SIDE_WIDTH = 760  # wider than this, the two maps sit side by side
 # Cell text formats, largest first: (font size, significant digits of the largest |value|).
@@ -75,8 +75,8 @@ class GradientMap(QWidget):
         super().__init__(parent)
         self.values: np.ndarray | None = None
         self.level = 1.0
-        self.texts: list[list[pg.TextItem]] = []
-        self.header_texts: list[pg.TextItem] = []
+        self.texts: list[list[PlotLabel]] = []
+        self.header_texts: list[PlotLabel] = []
         self._shape = (0, 0)
         self._row_names: tuple = ()
         self._hovered = None
@@ -99,11 +99,11 @@ class GradientMap(QWidget):
         self.plot.setMinimumHeight(90)
         self.plot.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
 
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.image.setColorMap(self.colormap)
+        self.image = HeatMapItem(self.colormap)
         self.plot.addItem(self.image)
-        self.header = pg.ImageItem(axisOrder="row-major")
+        self.header = HeatMapItem()
         self.plot.addItem(self.header)
+        self.text_layer = TextLayer().add_to(self.plot, z=5)  # cell values and class headers
         self.outline = pg.PlotCurveItem()
         self.outline.setZValue(10)
         self.plot.addItem(self.outline, ignoreBounds=True)
@@ -171,16 +171,14 @@ class GradientMap(QWidget):
                 self.set_values(self.values, self._row_names)
 
     def _rebuild(self, rows: int, cols: int, row_names) -> None:
-        for t in [t for r in self.texts for t in r] + self.header_texts:
-            self.plot.removeItem(t)
+        self.text_layer.clear()
         self.cell_format = None
         self.texts = []
         for i in range(rows):
             row = []
             for j in range(cols):
-                t = pg.TextItem("", color=QColor("black"), anchor=(0.5, 0.5))
+                t = self.text_layer.add("", color=QColor("black"), anchor=(0.5, 0.5))
                 t.setPos(j + 1.0, i + 1.0)
-                self.plot.addItem(t, ignoreBounds=True)
                 row.append(t)
             self.texts.append(row)
         header = np.zeros((1, cols, 4), dtype=np.uint8)
@@ -189,10 +187,9 @@ class GradientMap(QWidget):
             c = style.class_color(j)
             header[0, j] = (c.red(), c.green(), c.blue(), 255)
             label = style.class_name(j) if cols <= 4 else str(j + 1)
-            t = pg.TextItem(label, color=_text_on(c), anchor=(0.5, 0.5))
+            t = self.text_layer.add(label, color=_text_on(c), anchor=(0.5, 0.5))
             t.setFont(style.font(style.PLOT_POINT_SIZE, bold=True))
             t.setPos(j + 1.0, HEADER_TOP + HEADER_HEIGHT / 2)
-            self.plot.addItem(t, ignoreBounds=True)
             self.header_texts.append(t)
         self.header.setImage(header, autoLevels=False, levels=(0, 255),
                              rect=(0.5, HEADER_TOP, cols, HEADER_HEIGHT))

@@ -48,7 +48,7 @@ from pyqtgraph.graphicsItems.ScatterPlotItem import renderSymbol
 from .. import engine, style
 from ..perf import DeferredRefresh, interaction
 from ..state import MAX_SCORE, TEMPERATURE_RANGE
-from .widgets import NumberEdit, ReadoutLabel, messages
+from .widgets import NumberEdit, PlotLabel, ReadoutLabel, TextLayer, cache_drawing, messages
 
 SLIDER_RANGE = 10.0  # the sliders cover [-10, 10]
 SLIDER_RESOLUTION = 100  # slider units per score unit: steps of 0.01
@@ -186,7 +186,7 @@ def grad_value_text(v: float, n: int, temperature: float) -> str:
     return fmt_fixed(v, max(0, base - shift), signed=True)
 
 
-def set_bar_text(item: pg.TextItem, text: str, x: float, y: float, anchor, inside_class,
+def set_bar_text(item: PlotLabel, text: str, x: float, y: float, anchor, inside_class,
                  color: QColor | None = None) -> None:
     """Update a bar's value text, touching only what changed.
 
@@ -352,6 +352,8 @@ class ChartPanel(QFrame):
         self.plot.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.zero = pg.InfiniteLine(pos=0, angle=0)
         item.addItem(self.zero, ignoreBounds=True)
+        # Lines and axes change far less often than the bars: blitted between their changes.
+        cache_drawing(self.zero, item.getAxis("left"), item.getAxis("bottom"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 0)
         layout.setSpacing(0)
@@ -393,6 +395,7 @@ class ChartPanel(QFrame):
         """Faint dashed horizontal lines at ``values`` (e.g. p = 1)."""
         for v in values:
             line = pg.InfiniteLine(pos=v * self._guide_scale, angle=0, pen=self._guide_pen())
+            cache_drawing(line)
             self.plot.addItem(line, ignoreBounds=True)
             self._guides.append((line, v))
 
@@ -434,10 +437,10 @@ class ScoreLab(QWidget):
         self.sliders: list[QSlider] = []
         self.swatches: list[QLabel] = []
         self.score_labels: list[QLabel] = []
-        self.prob_texts: list[pg.TextItem] = []
-        self.score_cut_texts: list[pg.TextItem] = []  # the true value on a bar cut for drawing
-        self.grad_texts: list[pg.TextItem] = []
-        self.svm_texts: list[pg.TextItem] = []
+        self.prob_texts: list[PlotLabel] = []
+        self.score_cut_texts: list[PlotLabel] = []  # the true value on a bar cut for drawing
+        self.grad_texts: list[PlotLabel] = []
+        self.svm_texts: list[PlotLabel] = []
 
         self.setFont(style.font())
         layout = QVBoxLayout(self)
@@ -627,10 +630,13 @@ class ScoreLab(QWidget):
             glow.setVisible(False)
             plot.addItem(glow, ignoreBounds=True)
         self._glow_bar: dict[str, int | None] = dict.fromkeys(self.glows)
-        self.true_mark = pg.TextItem("y", anchor=(0.5, 1.0))
-        self.grad_plot.addItem(self.true_mark, ignoreBounds=True)
-        self.svm_true_mark = pg.TextItem("y", anchor=(0.5, 1.0))
-        self.svm_plot.addItem(self.svm_true_mark, ignoreBounds=True)
+        # Each chart's printed values (and the "y" mark under the true class) in one item:
+        # above the bars, under the highlight glows.
+        self.text_layers = {plot: TextLayer().add_to(plot, z=10)
+                            for plot in (self.score_plot, self.prob_plot, self.grad_plot,
+                                         self.svm_plot)}
+        self.true_mark = self.text_layers[self.grad_plot].add("y", anchor=(0.5, 1.0))
+        self.svm_true_mark = self.text_layers[self.svm_plot].add("y", anchor=(0.5, 1.0))
 
         self.loss_label = ReadoutLabel()
         self.loss_label.setTextFormat(Qt.RichText)
@@ -937,7 +943,7 @@ class ScoreLab(QWidget):
             widgets.clear()
         for plot, texts in self._text_lists():
             for t in texts:
-                plot.removeItem(t)
+                self.text_layers[plot].remove(t)
             texts.clear()
         self._slider_keys.clear()
 
@@ -976,9 +982,7 @@ class ScoreLab(QWidget):
 
         for plot, texts in self._text_lists():
             for j in range(n):
-                t = pg.TextItem("", anchor=(0.5, 1.0))
-                plot.addItem(t, ignoreBounds=True)
-                texts.append(t)
+                texts.append(self.text_layers[plot].add("", anchor=(0.5, 1.0)))
 
         x = np.arange(1, n + 1, dtype=float)
         ticks = [[(float(j + 1), str(j + 1)) for j in range(n)]]

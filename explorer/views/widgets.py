@@ -1,13 +1,19 @@
 """Small reusable widgets: a validating number field, a steady rich-text readout, a
-still plot (``still_plot``); ``cache_drawing`` for plot items."""
+still plot (``still_plot``); ``cache_drawing`` for plot items; ``TextLayer`` for the
+many short texts of a plot."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..qtimport import pg
-from PySide6.QtCore import QEvent, QObject, QPointF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAbstractTextDocumentLayout, QPainter, QPalette, QTextDocument, QTextOption
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout, QColor, QFont, QFontMetricsF, QPainter, QPalette, QStaticText, QTextDocument,
+    QTextOption,
+)
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QLineEdit, QSizePolicy, QToolTip, QWidget
 
 
@@ -333,3 +339,261 @@ class NumberEdit(QLineEdit):
             self._error = ""
             self.setStyleSheet("")
             QTimer.singleShot(0, QToolTip.hideText) if QToolTip.isVisible() else None
+
+
+class PlotLabel:
+    """One short text of a ``TextLayer``, placed like a ``pg.TextItem``: ``pos`` in data
+    coordinates, ``anchor`` the fraction of its box (text plus a 4-pixel margin, as a
+    TextItem's) at that position; a constant size in pixels whatever the zoom."""
+
+    MARGIN = 4  # pixels around the text (a TextItem's QTextDocument margin)
+
+    def __init__(self, layer: "TextLayer", text: str, color, anchor):
+        self._layer = layer
+        self._text = ""
+        self._static = None
+        self._size = (0.0, 0.0)
+        self._font = layer.default_font()
+        self.color = pg.mkColor(color) if color is not None else pg.mkColor(200, 200, 200)
+        self.anchor = (float(anchor[0]), float(anchor[1]))
+        self._x = self._y = 0.0
+        self._visible = True
+        self.setText(text)
+
+    # -- what pyqtgraph's TextItem offers and the views use ---------------------------------
+    def setText(self, text: str, color=None) -> None:  # noqa: N802 - TextItem's name
+        text = str(text)
+        if color is not None:
+            self.setColor(color)
+        if text != self._text:
+            self._text = text
+            self._static = None
+            self._layer.update()
+
+    def toPlainText(self) -> str:  # noqa: N802 - TextItem's name
+        return self._text
+
+    def setColor(self, color) -> None:  # noqa: N802 - TextItem's name
+        color = pg.mkColor(color)
+        if color != self.color:
+            self.color = color
+            self._layer.update()
+
+    def setAnchor(self, anchor) -> None:  # noqa: N802 - TextItem's name
+        anchor = (float(anchor[0]), float(anchor[1]))
+        if anchor != self.anchor:
+            self.anchor = anchor
+            self._layer.update()
+
+    def setFont(self, font) -> None:  # noqa: N802 - TextItem's name
+        if font != self._font:
+            self._font = QFont(font)
+            self._static = None
+            self._layer.update()
+
+    def font(self) -> QFont:
+        return QFont(self._font)
+
+    def setPos(self, x: float, y: float) -> None:  # noqa: N802 - Qt's name
+        x, y = float(x), float(y)
+        if (x, y) != (self._x, self._y):
+            self._x, self._y = x, y
+            self._layer.update()
+
+    def pos(self) -> QPointF:
+        return QPointF(self._x, self._y)
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 - Qt's name
+        visible = bool(visible)
+        if visible != self._visible:
+            self._visible = visible
+            self._layer.update()
+
+    def isVisible(self) -> bool:  # noqa: N802 - Qt's name
+        return self._visible and self._layer.isVisible()
+
+    def show(self) -> None:
+        self.setVisible(True)
+
+    def hide(self) -> None:
+        self.setVisible(False)
+
+    # -- drawing ---------------------------------------------------------------------------
+    def _prepared(self):
+        if self._static is None:
+            st = QStaticText(self._text)
+            st.setTextFormat(Qt.PlainText)
+            st.setPerformanceHint(QStaticText.AggressiveCaching)
+            fm = QFontMetricsF(self._font)
+            self._size = (fm.horizontalAdvance(self._text) + 2 * self.MARGIN,
+                          fm.height() + 2 * self.MARGIN)
+            self._static = st
+        return self._static
+
+    def box(self, device_pos: QPointF) -> QRectF:
+        """Its box in device pixels when its position maps to ``device_pos``."""
+        self._prepared()
+        w, h = self._size
+        return QRectF(device_pos.x() - self.anchor[0] * w, device_pos.y() - self.anchor[1] * h, w, h)
+
+
+class TextLayer(pg.GraphicsObject):
+    """Many short texts of one plot (bar values, heat-map cells) drawn by one item.
+
+    A ``pg.TextItem`` per text is a QGraphicsTextItem with its own document, transform
+    updates before every paint and change notifications for every move: ~0.1 ms per text
+    to update and draw, so a 5 x 5 heat map cost ~3 ms per edit. Here a text is a few
+    attributes; the layer draws them all with cached ``QStaticText`` layouts.
+
+    Add it to a plot with ``ignoreBounds=True`` (``add_to``); ``add`` makes a
+    ``PlotLabel``, ``remove``/``clear`` drop them.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.setFlag(self.GraphicsItemFlag.ItemSendsGeometryChanges, False)
+        self.labels: list[PlotLabel] = []
+        self._font = None
+
+    def add_to(self, plot, z: float = 20) -> "TextLayer":
+        self.setZValue(z)
+        plot.addItem(self, ignoreBounds=True)
+        return self
+
+    def default_font(self) -> QFont:
+        return QFont(self._font) if self._font is not None else QFont()
+
+    def add(self, text: str = "", color=None, anchor=(0.5, 0.5)) -> PlotLabel:
+        label = PlotLabel(self, text, color, anchor)
+        self.labels.append(label)
+        self.update()
+        return label
+
+    def remove(self, label: PlotLabel) -> None:
+        if label in self.labels:
+            self.labels.remove(label)
+            self.update()
+
+    def clear(self) -> None:
+        self.labels = []
+        self.update()
+
+    def texts(self) -> list[str]:
+        """The texts it shows now."""
+        return [lab._text for lab in self.labels if lab._visible and lab._text] \
+            if self.isVisible() else []
+
+    # -- QGraphicsItem ----------------------------------------------------------------------
+    def boundingRect(self):  # noqa: N802 - Qt's name
+        # The visible part of its view (which clips it): a text may sit anywhere in it.
+        vb = self.getViewBox()
+        if vb is None:
+            return QRectF()
+        return QRectF(vb.viewRect())
+
+    def viewTransformChanged(self):  # noqa: N802 - pyqtgraph's name
+        self.prepareGeometryChange()
+        super().viewTransformChanged()
+
+    def paint(self, painter, *args) -> None:
+        if not self.labels:
+            return
+        to_device = painter.transform()
+        painter.resetTransform()
+        painter.setRenderHint(QPainter.TextAntialiasing, True)
+        font = pen = None
+        for lab in self.labels:
+            if not lab._visible or not lab._text:
+                continue
+            p = to_device.map(QPointF(lab._x, lab._y))
+            if not (math.isfinite(p.x()) and math.isfinite(p.y())):
+                continue
+            st = lab._prepared()
+            box = lab.box(p)
+            if lab._font is not font:
+                font = lab._font
+                painter.setFont(font)
+            if lab.color is not pen:
+                pen = lab.color
+                painter.setPen(pen)
+            m = PlotLabel.MARGIN
+            painter.drawStaticText(QPointF(round(box.x() + m), round(box.y() + m)), st)
+        painter.setTransform(to_device)
+
+
+class HeatMapItem(pg.GraphicsObject):
+    """A small matrix (a heat map of up to ~10 x 20 cells) drawn as filled rectangles.
+
+    The subset of ``pg.ImageItem`` its views use: ``setImage(values, levels=..., rect=...)``
+    with ``axisOrder="row-major"`` placement (``values[i, j]`` fills the cell of column j,
+    row i from the bottom of ``rect``), ``setColorMap``, and ``image`` / ``levels`` to read
+    back. Values map to the colour map linearly between the levels (clipped); a
+    (rows, cols, 4) uint8 array gives the cells' colours directly. A non-finite value
+    leaves its cell empty. (An ImageItem converted the matrix to an image and scaled it on
+    every paint: ~2 ms per edit for a 5 x 5 Jacobian.)
+    """
+
+    def __init__(self, colormap=None):
+        super().__init__()
+        self.setFlag(self.GraphicsItemFlag.ItemSendsGeometryChanges, False)
+        self.image = None
+        self.levels = None
+        self._colormap = colormap
+        self._rect = QRectF(0.0, 0.0, 1.0, 1.0)
+        self._cells = None  # [(QRectF, QColor)] to fill, made on the next paint
+
+    def setColorMap(self, colormap) -> None:  # noqa: N802 - ImageItem's name
+        self._colormap = colormap
+        self._cells = None
+        self.update()
+
+    def setImage(self, image, autoLevels=False, levels=None, rect=None) -> None:  # noqa: N802
+        image = np.array(image, copy=True)
+        if image.ndim not in (2, 3):
+            raise ValueError(f"a heat map needs a 2-D array (or RGBA cells), got shape {image.shape}")
+        if rect is not None:
+            rect = QRectF(rect) if isinstance(rect, QRectF) else QRectF(*(float(v) for v in rect))
+            if rect != self._rect:
+                self.prepareGeometryChange()
+                self._rect = rect
+        if levels is not None:
+            self.levels = (float(levels[0]), float(levels[1]))
+        self.image = image
+        self._cells = None
+        self.update()
+
+    def _colours(self) -> np.ndarray:
+        """(rows, cols, 4) uint8 colours of the cells; alpha 0 where a value is not finite."""
+        img = self.image
+        if img.ndim == 3:
+            return np.clip(img, 0, 255).astype(np.uint8)[..., :4]
+        finite = np.isfinite(img)
+        lo, hi = self.levels if self.levels is not None else (
+            (float(img[finite].min()), float(img[finite].max())) if finite.any() else (0.0, 1.0))
+        span = hi - lo
+        with np.errstate(invalid="ignore", over="ignore"):
+            t = (img - lo) / span if span > 0 and np.isfinite(span) else np.full(img.shape, 0.5)
+        t = np.clip(np.where(finite, t, 0.0), 0.0, 1.0)
+        colours = self._colormap.map(t.ravel(), mode="byte").reshape(img.shape + (-1,))
+        if colours.shape[-1] == 3:
+            colours = np.concatenate([colours, np.full(img.shape + (1,), 255, np.uint8)], axis=-1)
+        colours = colours.astype(np.uint8)
+        colours[~finite, 3] = 0
+        return colours
+
+    def boundingRect(self):  # noqa: N802 - Qt's name
+        return QRectF(self._rect)
+
+    def paint(self, painter, *args) -> None:
+        if self.image is None or self.image.size == 0:
+            return
+        if self._cells is None:
+            colours = self._colours()
+            rows, cols = colours.shape[:2]
+            r = self._rect
+            w, h = r.width() / cols, r.height() / rows
+            self._cells = [(QRectF(r.x() + j * w, r.y() + i * h, w, h), QColor(*colours[i, j]))
+                           for i in range(rows) for j in range(cols) if colours[i, j, 3]]
+        painter.setRenderHint(QPainter.Antialiasing, False)  # (cells meet without seams)
+        for rect, colour in self._cells:
+            painter.fillRect(rect, colour)

@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit
 
 from explorer.state import SceneData
-from explorer.views.widgets import NumberEdit
+from explorer.views.widgets import NumberEdit, TextLayer
 
 BAD_INPUTS = ["abc", "nan", "inf", "1e400", "", "9" * 400]
 NON_FINITE = re.compile(r"\bnan\b|\binf\b|∞|\binfinity\b", re.IGNORECASE)
@@ -88,6 +88,8 @@ def all_texts(window) -> list[tuple[str, str]]:
         for item in view.scene().items():
             if isinstance(item, pg.TextItem):
                 out.append((f"TextItem in {type(view.parent()).__name__}", item.toPlainText()))
+            elif isinstance(item, TextLayer):
+                out += [(f"TextLayer in {type(view.parent()).__name__}", t) for t in item.texts()]
     return out
 
 

@@ -1,0 +1,135 @@
+"""TextLayer / PlotLabel and HeatMapItem: the light plot items that print bar values and
+heat-map cells. Checked against what pyqtgraph's own items draw, on rendered pixels."""
+
+import numpy as np
+import pytest
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtGui import QColor, QFont
+
+from explorer.views.widgets import HeatMapItem, TextLayer
+
+
+@pytest.fixture
+def plot(qtbot):
+    w = pg.PlotWidget()
+    w.setBackground("w")
+    w.resize(500, 400)
+    w.setRange(QRectF(0, 0, 10, 10), padding=0)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def device_box_of_text_item(plot, item):
+    """Where a pg.TextItem's box lands in the viewport, in pixels."""
+    return plot.mapFromScene(item.sceneBoundingRect()).boundingRect()
+
+
+def device_pos(plot, x, y):
+    vb = plot.getPlotItem().vb
+    return plot.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+
+
+@pytest.mark.parametrize("anchor", [(0.5, 0.5), (0.5, 1.0), (0.5, 0.0), (0.0, 1.0), (1.0, 0.0)])
+def test_a_label_sits_where_a_text_item_with_its_anchor_sits(plot, qtbot, anchor):
+    font = QFont()
+    font.setPointSize(14)
+    font.setBold(True)
+    reference = pg.TextItem("−0.113", anchor=anchor)
+    reference.setFont(font)
+    reference.setPos(4.0, 6.0)
+    plot.addItem(reference, ignoreBounds=True)
+    layer = TextLayer().add_to(plot)
+    label = layer.add("−0.113", color="k", anchor=anchor)
+    label.setFont(font)
+    label.setPos(4.0, 6.0)
+    qtbot.wait(20)
+    expected = device_box_of_text_item(plot, reference)
+    p = device_pos(plot, 4.0, 6.0)
+    box = label.box(QPointF(p))
+    # (a TextItem's document adds a little to the line height: within 3 pixels)
+    assert abs(box.center().x() - expected.center().x()) <= 3
+    assert abs(box.center().y() - expected.center().y()) <= 3
+    assert abs(box.width() - expected.width()) <= 4 and abs(box.height() - expected.height()) <= 6
+
+
+def dark_pixels(plot, rect=None):
+    img = plot.grab().toImage()
+    r = rect or QRectF(0, 0, img.width(), img.height())
+    out = []
+    for x in range(int(r.left()), int(r.right())):
+        for y in range(int(r.top()), int(r.bottom())):
+            c = img.pixelColor(x, y)
+            if c.red() < 100 and c.green() < 100 and c.blue() > 150:
+                out.append((x, y))
+    return out
+
+
+def test_labels_draw_their_text_in_their_colour_and_only_when_visible(plot, qtbot):
+    layer = TextLayer().add_to(plot)
+    label = layer.add("8.88", color=QColor(20, 20, 220), anchor=(0.5, 0.5))
+    label.setPos(5.0, 5.0)
+    qtbot.wait(20)
+    p = device_pos(plot, 5.0, 5.0)
+    box = label.box(QPointF(p))
+    inside = dark_pixels(plot, box)
+    assert len(inside) > 20  # the digits, in blue
+    assert len(dark_pixels(plot)) == len(inside)  # nowhere else
+    assert layer.texts() == ["8.88"]
+    label.setText("8.88 → 1", QColor(20, 20, 220))
+    assert label.toPlainText() == "8.88 → 1"
+    label.hide()
+    qtbot.wait(20)
+    assert dark_pixels(plot) == [] and layer.texts() == [] and not label.isVisible()
+    label.show()
+    label.setPos(2.0, 2.0)
+    qtbot.wait(20)
+    moved = device_pos(plot, 2.0, 2.0)
+    assert dark_pixels(plot, label.box(QPointF(moved)))
+    layer.remove(label)
+    qtbot.wait(20)
+    assert dark_pixels(plot) == [] and layer.texts() == []
+
+
+def test_heat_map_cells_take_the_colour_map_between_the_levels(plot, qtbot):
+    cmap = pg.ColorMap([0.0, 0.5, 1.0], [(0, 0, 255), (255, 255, 255), (255, 0, 0)])
+    item = HeatMapItem(cmap)
+    plot.addItem(item)
+    values = np.array([[-2.0, 0.0], [2.0, np.nan], [5.0, -1.0]])  # 3 rows, 2 columns
+    item.setImage(values, autoLevels=False, levels=(-2, 2), rect=(0, 0, 10, 9))
+    qtbot.wait(20)
+    assert item.levels == (-2.0, 2.0) and np.array_equal(item.image, values, equal_nan=True)
+    img = plot.grab().toImage()
+
+    def colour_at(i, j):  # the centre of cell (row i, column j)
+        p = device_pos(plot, (j + 0.5) * 5.0, (i + 0.5) * 3.0)
+        c = img.pixelColor(p.x(), p.y())
+        return (c.red(), c.green(), c.blue())
+
+    assert colour_at(0, 0) == (0, 0, 255)  # the low level
+    assert colour_at(0, 1) == (255, 255, 255)  # the middle
+    assert colour_at(1, 0) == (255, 0, 0)  # the high level
+    assert colour_at(2, 0) == (255, 0, 0)  # above it: clipped
+    r, g, b = colour_at(2, 1)  # -1: a quarter of the way, between blue and white
+    assert b == 255 and 110 <= r <= 145 and r == g
+    assert colour_at(1, 1) == (255, 255, 255)  # NaN: empty (the white background)
+
+
+def test_heat_map_of_rgba_cells_and_bad_shapes(plot, qtbot):
+    item = HeatMapItem()
+    plot.addItem(item)
+    cells = np.zeros((1, 2, 4), np.uint8)
+    cells[0, 0] = (10, 200, 30, 255)
+    cells[0, 1] = (200, 10, 30, 255)
+    item.setImage(cells, levels=(0, 255), rect=QRectF(0, 0, 10, 10))
+    qtbot.wait(20)
+    img = plot.grab().toImage()
+    for j, expected in enumerate([(10, 200, 30), (200, 10, 30)]):
+        p = device_pos(plot, 2.5 + 5 * j, 5.0)
+        c = img.pixelColor(p.x(), p.y())
+        assert (c.red(), c.green(), c.blue()) == expected
+    with pytest.raises(ValueError, match="2-D"):
+        item.setImage(np.zeros(3))
+    assert item.image.shape == (1, 2, 4)  # unchanged
