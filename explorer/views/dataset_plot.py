@@ -55,7 +55,7 @@ from pyqtgraph.graphicsItems.ScatterPlotItem import renderSymbol
 from PySide6.QtCore import (
     QEvent, QLineF, QPoint, QPointF, QRect, QRectF, QSignalBlocker, QSize, Qt, QTimer,
 )
-from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFontMetrics, QIcon, QPainter, QPixmap, QTransform
 from PySide6.QtWidgets import (
     QButtonGroup, QCheckBox, QComboBox, QHBoxLayout, QLabel, QLayout, QPushButton, QSizePolicy,
     QToolButton, QVBoxLayout, QWidget, QWidgetItem,
@@ -65,7 +65,7 @@ from .. import engine, style
 from ..engine.margins import margin_mask
 from ..perf import DeferredRefresh, interaction
 from ..state import MAX_COORD, PRESET_LABELS, PRESETS
-from .widgets import NumberEdit, cache_drawing, messages
+from .widgets import NumberEdit, RgbaImageItem, cache_drawing, messages
 
 DEFAULT_RANGE = (-5.5, 5.5)
 DEFAULT_GRID = 250
@@ -313,6 +313,42 @@ class _PassiveScatter(pg.ScatterPlotItem):
         self._updateMaxSpotSizes(data=data)
         self.invalidate()
 
+    def paint(self, p, option, widget):
+        """pyqtgraph's drawing of pre-rendered symbols, with the view transform applied as
+        one scale and offset (pyqtgraph maps through a general transform and culls with
+        a pixel-size computation: ~0.3 ms per item and paint, ~1 ms at 10,000 points)."""
+        opts = self.opts
+        tr = p.transform()
+        if (self._exportOpts is not False or not opts["pxMode"] or not opts["useCache"]
+                or opts.get("compositionMode") is not None
+                or tr.type().value > QTransform.TxScale.value):
+            return super().paint(p, option, widget)
+        data = self.data
+        if len(data) == 0:
+            return
+        dpr = self.fragmentAtlas.devicePixelRatio()
+        if widget is not None and widget.devicePixelRatioF() != dpr:
+            return super().paint(p, option, widget)  # (it re-renders the atlas first)
+        shown = data["visible"]
+        every = bool(shown.all())
+        x, y = (data["x"], data["y"]) if every else (data["x"][shown], data["y"][shown])
+        sr = data["sourceRect"] if every else data["sourceRect"][shown]
+        n = x.shape[0]
+        if n == 0:
+            return
+        self._pixmapFragments.resize(n)
+        frags = self._pixmapFragments.ndarray()
+        # x, y: the centre of each target rect, in device pixels (clipped as pyqtgraph does:
+        # Qt misbehaves far outside the 32-bit range)
+        np.clip(x * tr.m11() + tr.dx(), -2.0**30, 2.0**30, out=frags[:, 0])
+        np.clip(y * tr.m22() + tr.dy(), -2.0**30, 2.0**30, out=frags[:, 1])
+        # sx, sy, sw, sh (the field is a strided view into the records: made contiguous)
+        frags[:, 2:6] = np.frombuffer(np.ascontiguousarray(sr), dtype=int).reshape((-1, 4))
+        frags[:, 6:10] = [1 / dpr, 1 / dpr, 0.0, 1.0]  # scale x, y, rotation, opacity
+        p.resetTransform()
+        p.drawPixmapFragments(*self._pixmapFragments.drawargs(), self.fragmentAtlas.pixmap)
+        p.setTransform(tr)
+
     def set_sizes(self, sizes) -> None:
         """Per-point marker diameters (whole pixels, shape (n_points,)), or None: the item's size."""
         data = self.data
@@ -496,7 +532,10 @@ class ClassArrow(_Emphasised):
         for z, item in zip((20, 21, 22), self.items):
             item.setZValue(z)
             view_box.addItem(item, ignoreBounds=True)
-        cache_drawing(self.label)  # (the label only moves; the shaft and head change shape)
+        # Drawn once into pixmaps: an edit of one weight redraws its arrow, the other
+        # arrows are blitted (the shaft and head redraw when they change shape).
+        cache_drawing(*self.items)
+        self._drawn = None  # (vector, pixel size, head length) the shaft and head show
         self.apply_style()
 
     def remove(self, view_box: pg.ViewBox) -> None:
@@ -531,12 +570,15 @@ class ClassArrow(_Emphasised):
         sx, sy = x / px, y / py  # the vector in screen pixels (y up)
         length = math.hypot(sx, sy)
         ux, uy = (sx / length, sy / length) if length > 0 else (1.0, 0.0)
-        # The shaft stops inside the head, so its thick end never pokes out at the tip.
-        back = min(length, 0.7 * self.head_len)
-        end_x, end_y = x - ux * back * px, y - uy * back * py
-        self.shaft.setData([0.0, end_x], [0.0, end_y])
-        point_head(self.head, math.degrees(math.atan2(-uy, ux)) - 180.0)
-        self.head.setPos(x, y)
+        drawn = (x, y, px, py, self.head_len)
+        if drawn != self._drawn:  # (unchanged: its drawings stay valid)
+            self._drawn = drawn
+            # The shaft stops inside the head, so its thick end never pokes out at the tip.
+            back = min(length, 0.7 * self.head_len)
+            end_x, end_y = x - ux * back * px, y - uy * back * py
+            self.shaft.setData([0.0, end_x], [0.0, end_y])
+            point_head(self.head, math.degrees(math.atan2(-uy, ux)) - 180.0)
+            self.head.setPos(x, y)
         gap = self.head_len * 0.6 + style.scaled(22)
         return sx + ux * gap, sy + uy * gap
 
@@ -695,10 +737,10 @@ class DatasetView(QWidget):
                                 minXRange=1e-3, minYRange=1e-3)
         self.view_box.disableAutoRange()
 
-        self.region_item = pg.ImageItem(axisOrder="row-major")
+        self.region_item = RgbaImageItem()
         self.region_item.setZValue(-100)
         self.view_box.addItem(self.region_item, ignoreBounds=True)
-        self.margin_item = pg.ImageItem(axisOrder="row-major")
+        self.margin_item = RgbaImageItem()
         self.margin_item.setZValue(-90)
         self.margin_item.hide()
         self.view_box.addItem(self.margin_item, ignoreBounds=True)

@@ -133,3 +133,34 @@ def test_heat_map_of_rgba_cells_and_bad_shapes(plot, qtbot):
     with pytest.raises(ValueError, match="2-D"):
         item.setImage(np.zeros(3))
     assert item.image.shape == (1, 2, 4)  # unchanged
+
+
+def test_markers_draw_exactly_as_pyqtgraph_draws_them(plot, qtbot):
+    """The dataset's scatter items map points with one scale and offset; pyqtgraph's own
+    paint (taken when a composition mode is set) must give the same pixels, with per-point
+    sizes, hidden points and points outside the view."""
+    from PySide6.QtGui import QPainter
+
+    from explorer.views.dataset_plot import _PassiveScatter
+
+    rng = np.random.default_rng(3)
+    n = 400
+    item = _PassiveScatter(pxMode=True, symbol="t", size=13, pen=pg.mkPen("k", width=1.3),
+                           brush=pg.mkBrush(0, 120, 200), antialias=True)
+    plot.addItem(item)
+    item.setData(x=rng.uniform(-2, 12, n), y=rng.uniform(-2, 12, n))
+    item.set_sizes(rng.integers(13, 27, n))
+    item.data["visible"][::7] = False
+    item.invalidate()
+    qtbot.wait(20)
+    lean = plot.grab().toImage()
+    item.opts["compositionMode"] = QPainter.CompositionMode_SourceOver  # pyqtgraph's path
+    item.invalidate()
+    qtbot.wait(20)
+    reference = plot.grab().toImage()
+    assert lean == reference
+    item.opts["compositionMode"] = None
+    item.data["visible"][:] = True
+    item.invalidate()
+    qtbot.wait(20)
+    assert plot.grab().toImage() != lean  # (the comparison sees hidden points)
