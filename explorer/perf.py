@@ -304,7 +304,7 @@ class DeferredRefresh(QObject):
         return cls._deferring > 0
 
     def __init__(self, widget: QWidget, refresh, interval_ms: int = TRAINING_REFRESH_MS,
-                 parent: QObject | None = None):
+                 parent: QObject | None = None, throttle_when=None):
         super().__init__(parent if parent is not None else widget)
         self.widget = widget
         self._refresh = refresh
@@ -314,6 +314,7 @@ class DeferredRefresh(QObject):
         self._urgent = False  # inside a user edit made while training
         self._shown_hint = None  # what the dock last said (None: ask Qt)
         self._interval = int(interval_ms)
+        self._throttle_when = throttle_when  # () -> bool: also throttle then (e.g. its own drag)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(self._interval)
@@ -339,6 +340,8 @@ class DeferredRefresh(QObject):
         """Whether a refresh waits for the timer now: the user drags something in another
         view, or training runs (and this is not a user edit made meanwhile)."""
         if interaction.active and not interaction.owns(self.widget):
+            return True
+        if self._throttle_when is not None and self._throttle_when():
             return True
         return self._trainer is not None and self._trainer.running and not self._urgent
 

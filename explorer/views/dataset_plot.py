@@ -97,6 +97,7 @@ SIZE_BY_LOSS_MAX_POINTS = 20_000  # above this, markers keep one size: L_i of ev
 
 HOVER_INTERVAL_MS = 16  # the hover read-out updates at most ~60 times a second
 SIZE_REFRESH_MS = 100  # while training, one class's marker sizes (by loss) change this often
+SIZE_DRAG_THROTTLE_POINTS = 2_000  # above this, marker sizes change that often during arrow drags
 
 # SVM margin lines: top score - runner-up = MARGIN, dashed (MARGIN_DASH grid pixels on, off).
 MARGIN = 1.0
@@ -784,7 +785,8 @@ class DatasetView(QWidget):
         # Sizes by loss (and the ring around the selected point, sized like it); throttled
         # while training when the main window has it ``follow`` the trainer.
         self.size_updates = DeferredRefresh(self, self._update_sizes_and_ring,
-                                            interval_ms=SIZE_REFRESH_MS)
+                                            interval_ms=SIZE_REFRESH_MS,
+                                            throttle_when=self._dragging_many_sizes)
         # The regions when W changes: at once (in the same paint as the arrows), or when
         # the plot is shown again (e.g. a lesson layout without it).
         self.regions_refresh = DeferredRefresh(self, self.update_regions)
@@ -1039,6 +1041,15 @@ class DatasetView(QWidget):
         self.size_updates.run()
         self._update_pulls()
         self._refresh_hover()
+
+    def _dragging_many_sizes(self) -> bool:
+        """An arrow drag over many points: the marker sizes (every point's loss changes with
+        w) follow at ~10 Hz, one class at a time, like while training, and exactly when the
+        drag ends; the regions and the arrow keep up with the mouse. (Drawing 10,000 markers
+        again costs ~9 ms: on every mouse move that halved the drag's frame rate.)"""
+        drag = self._drag
+        return drag is not None and drag[0] == "arrow" and \
+            self.scene.n_points > SIZE_DRAG_THROTTLE_POINTS
 
     def _update_sizes_and_ring(self) -> None:
         behind = self._update_sizes(one_class=self.size_updates.throttled())

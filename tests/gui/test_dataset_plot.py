@@ -235,6 +235,53 @@ def test_dragging_an_arrow_tip_sets_the_class_vector(view, qtbot, scene):
     assert view.arrows[1].vector == (-3.0, 0.0)
 
 
+@pytest.mark.parametrize("n_points, throttled", [(300, False), (3_000, True)])
+def test_marker_sizes_follow_an_arrow_drag_at_10_hz_over_many_points(view, qtbot, scene,
+                                                                     n_points, throttled):
+    """Over many points, an arrow drag redraws at most one class's markers per move (their
+    sizes by loss follow at ~10 Hz) and every size is exact when the drag ends; over a
+    classroom dataset every move shows every size."""
+    from explorer.views.dataset_plot import POINT_SIZE, loss_marker_sizes
+
+    scene.load_preset("blobs", n=n_points, seed=2)
+    view.size_by_loss_check.setChecked(True)
+    scene.set_weights(np.array([[3.0, -3.0, 0.0], [0.0, 0.0, -3.0]]), np.zeros(3))
+    qtbot.wait(50)
+
+    def exact():
+        return loss_marker_sizes(scene.point_losses(), style.scaled(POINT_SIZE))
+
+    def shown_per_class():
+        return [item.data["size"].copy() for item in view.scatters]
+
+    vp = view.plot.viewport()
+    start = pixel(view, -3.0, 0.0)
+    qtbot.mouseMove(vp, start)
+    qtbot.mousePress(vp, Qt.LeftButton, pos=start)
+    qtbot.wait(20)
+    most_changed = 0
+    stale = 0
+    for step in range(1, 7):
+        before = shown_per_class()
+        qtbot.mouseMove(vp, start + QPoint(12 * step, -15 * step))
+        qtbot.wait(15)
+        after = shown_per_class()
+        changed = sum(not np.array_equal(a, b) for a, b in zip(before, after))
+        most_changed = max(most_changed, changed)
+        sizes = exact()
+        stale += int(any(not np.array_equal(after[j], sizes[scene.y == j]) for j in range(3)))
+    qtbot.mouseRelease(vp, Qt.LeftButton, pos=start + QPoint(72, -90))
+    qtbot.wait(30)
+    assert scene.W[0, 1] > -3.0  # it moved
+    sizes = exact()
+    for j in range(3):  # exact once the drag ends
+        np.testing.assert_array_equal(view.scatters[j].data["size"], sizes[scene.y == j])
+    if throttled:
+        assert most_changed <= 1 and stale > 0
+    else:
+        assert stale == 0
+
+
 # ------------------------------------------------------------------ regions
 @pytest.mark.parametrize("features", [(), ("x1^2", "x2^2")])
 def test_region_colour_under_points_is_the_argmax_class(view, qtbot, scene, features):
