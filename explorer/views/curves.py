@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from .. import style
 from ..perf import DeferredRefresh
-from .widgets import cache_drawing, plain_axes
+from .widgets import cache_drawing
 
 # Colour AND dash pattern tell the three loss curves apart (also in grey print).
 # (light theme, dark theme) colours; the total loss takes the theme's text colour.
@@ -114,7 +114,7 @@ class CurvesView(QWidget):
         self.legend = pg.LegendItem(colCount=3, frame=False, horSpacing=14)
         self.graphics.addItem(self.legend, row=0, col=0)
 
-        self.loss_plot = self.graphics.addPlot(row=1, col=0, axisItems=plain_axes())
+        self.loss_plot = self.graphics.addPlot(row=1, col=0)
         self.loss_plot.getAxis("bottom").setStyle(showValues=False)
 
         self.loss_vb = self.loss_plot.getViewBox()
@@ -125,7 +125,7 @@ class CurvesView(QWidget):
         self._step_bound = None
         self._loss_bound = None
 
-        self.acc_plot = self.graphics.addPlot(row=2, col=0, axisItems=plain_axes())
+        self.acc_plot = self.graphics.addPlot(row=2, col=0)
         # A reference line at 100 % instead of a grid: grid lines of a plot whose range
         # changes every frame cost as much as the curves and leave stale segments behind.
         self.full_line = pg.InfiniteLine(pos=100, angle=0, movable=False)

@@ -65,7 +65,7 @@ from .. import engine, style
 from ..engine.margins import margin_mask
 from ..perf import DeferredRefresh, interaction
 from ..state import MAX_COORD, PRESET_LABELS, PRESETS
-from .widgets import NumberEdit, RgbaImageItem, cache_drawing, messages, plain_axes
+from .widgets import NumberEdit, RgbaImageItem, cache_drawing, messages
 
 DEFAULT_RANGE = (-5.5, 5.5)
 DEFAULT_GRID = 250
@@ -724,7 +724,7 @@ class DatasetView(QWidget):
         self.ring_emphasised = False
         self.emphasised_arrow = None
 
-        self.plot = pg.PlotWidget(viewBox=_PlotViewBox(), axisItems=plain_axes())
+        self.plot = pg.PlotWidget(viewBox=_PlotViewBox())
         self.plot.setFocusPolicy(Qt.StrongFocus)
         self.plot.setMinimumSize(360, 320)
         self.plot.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)

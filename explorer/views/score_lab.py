@@ -48,9 +48,7 @@ from pyqtgraph.graphicsItems.ScatterPlotItem import renderSymbol
 from .. import engine, style
 from ..perf import DeferredRefresh, interaction
 from ..state import MAX_SCORE, TEMPERATURE_RANGE
-from .widgets import (
-    NumberEdit, PlainAxis, PlotLabel, ReadoutLabel, TextLayer, cache_drawing, messages, plain_axes,
-)
+from .widgets import NumberEdit, PlotLabel, ReadoutLabel, TextLayer, cache_drawing, messages
 
 SLIDER_RANGE = 10.0  # the sliders cover [-10, 10]
 SLIDER_RESOLUTION = 100  # slider units per score unit: steps of 0.01
@@ -246,11 +244,12 @@ class WrapLabel(QLabel):
         self._fit_height()
 
 
-class ScoreAxis(PlainAxis):
+class ScoreAxis(pg.AxisItem):
     """Tick labels like the rest of the app (2.5, 1e+09, Unicode minus), no SI prefixes."""
 
     def __init__(self, orientation: str = "left", **kwargs):
         super().__init__(orientation, **kwargs)
+        self.enableAutoSIPrefix(False)
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
         return ["0" if abs(v) < 1e-9 * spacing else style.format_number(v * scale, 3)
@@ -343,7 +342,7 @@ class ChartPanel(QFrame):
         self.title.setWordWrap(True)
         self.title.setAlignment(Qt.AlignCenter)
         self.view = BarDragViewBox(draggable=draggable)
-        axes = plain_axes(left=left_axis) if left_axis is not None else plain_axes()
+        axes = {"left": left_axis} if left_axis is not None else None
         self.plot = pg.PlotWidget(viewBox=self.view, axisItems=axes)
         item = self.plot.getPlotItem()
         item.hideButtons()

@@ -143,48 +143,10 @@ class ReadoutLabel(QWidget):
         painter.end()
 
 
-class PlainAxis(pg.AxisItem):
-    """An axis without SI prefixes ("(x1e9)"; tick labels print 1e+09 themselves) that
-    renders its label's rich text only while the label is shown.
-
-    pyqtgraph's axis renders the label's HTML (~0.1 ms) on every range change, style or
-    pen change, shown or not: ~400 times while the window is built, and on each range
-    change of a plot. ``plain_axes()`` gives the four axes of a plot.
-    """
-
-    autoSIPrefix = False  # (class-level: in effect during pyqtgraph's own __init__ too)
-    _label_stale = False
-
-    def __init__(self, orientation: str, **kwargs):
-        super().__init__(orientation, **kwargs)
-        self.autoSIPrefix = False
-
-    def _updateLabel(self):  # noqa: N802 - pyqtgraph's name
-        if not self.label.isVisible():
-            self._label_stale = True  # rendered when shown
-            self.picture = None
-            self.update()
-            return
-        self._label_stale = False
-        super()._updateLabel()
-
-    def showLabel(self, show: bool = True):  # noqa: N802 - pyqtgraph's name
-        super().showLabel(show)
-        if show and self._label_stale:
-            self._updateLabel()
-
-
-def plain_axes(**axes) -> dict:
-    """``PlainAxis`` items for the four sides of a plot (``axisItems=``); ``axes`` replaces some."""
-    out = {side: PlainAxis(side) for side in ("left", "bottom", "top", "right") if side not in axes}
-    out.update(axes)
-    return out
-
-
 def still_plot():
     """A plot to read, not to explore: no context menu (not even built), no auto-range
     button, no mouse panning or zooming. Returns ``(PlotWidget, PlotItem, ViewBox)``."""
-    plot = pg.PlotWidget(enableMenu=False, axisItems=plain_axes())
+    plot = pg.PlotWidget(enableMenu=False)
     item = plot.getPlotItem()
     item.hideButtons()
     item.setMenuEnabled(False)

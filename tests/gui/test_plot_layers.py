@@ -164,28 +164,3 @@ def test_markers_draw_exactly_as_pyqtgraph_draws_them(plot, qtbot):
     item.invalidate()
     qtbot.wait(20)
     assert plot.grab().toImage() != lean  # (the comparison sees hidden points)
-
-
-def test_plain_axis_renders_its_label_only_while_shown(qtbot):
-    from explorer.views.widgets import PlainAxis, plain_axes
-
-    w = pg.PlotWidget(axisItems=plain_axes())
-    qtbot.addWidget(w)
-    axis = w.getPlotItem().getAxis("left")
-    assert isinstance(axis, PlainAxis) and not axis.autoSIPrefix
-    rendered = []
-    original = axis.label.setHtml
-    axis.label.setHtml = lambda html: (rendered.append(html), original(html))
-    for k in range(5):  # hidden label: range and style changes render nothing
-        axis.setRange(0, 10 ** k)
-        axis.setStyle(tickTextOffset=3 + k)
-    assert rendered == []
-    axis.setLabel("loss", color="#123456")  # shown: rendered once, with its text and style
-    assert len(rendered) >= 1 and "loss" in rendered[-1] and "#123456" in rendered[-1]
-    assert "loss" in axis.label.toHtml()
-    axis.showLabel(False)
-    axis.setLabel("accuracy")  # (setLabel shows it again)
-    assert "accuracy" in axis.label.toHtml()
-    n = len(rendered)
-    axis.setRange(0, 1e10)  # no SI prefix: the label stays as it is
-    assert "x1e" not in axis.label.toHtml() and len(rendered) == n
