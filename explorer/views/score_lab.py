@@ -48,7 +48,9 @@ from pyqtgraph.graphicsItems.ScatterPlotItem import renderSymbol
 from .. import engine, style
 from ..perf import DeferredRefresh, interaction
 from ..state import MAX_SCORE, TEMPERATURE_RANGE
-from .widgets import NumberEdit, PlotLabel, ReadoutLabel, TextLayer, cache_drawing, messages
+from .widgets import (
+    Bars, NumberEdit, PlotLabel, ReadoutLabel, TextLayer, cache_drawing, messages,
+)
 
 SLIDER_RANGE = 10.0  # the sliders cover [-10, 10]
 SLIDER_RESOLUTION = 100  # slider units per score unit: steps of 0.01
@@ -611,16 +613,16 @@ class ScoreLab(QWidget):
         for vb in (self.score_vb, self.prob_vb, self.grad_vb, self.svm_vb):
             vb.enableAutoRange(enable=False)
 
-        self.score_bars = pg.BarGraphItem(x=[1], height=[0], width=BAR_WIDTH)
-        self.prob_bars = pg.BarGraphItem(x=[1], height=[0], width=BAR_WIDTH)
-        self.grad_bars = pg.BarGraphItem(x=[1], height=[0], width=BAR_WIDTH)
-        self.svm_bars = pg.BarGraphItem(x=[1], height=[0], width=BAR_WIDTH)
+        self.score_bars = Bars(x=[1], height=[0], width=BAR_WIDTH)
+        self.prob_bars = Bars(x=[1], height=[0], width=BAR_WIDTH)
+        self.grad_bars = Bars(x=[1], height=[0], width=BAR_WIDTH)
+        self.svm_bars = Bars(x=[1], height=[0], width=BAR_WIDTH)
         self.score_plot.addItem(self.score_bars)
         self.prob_plot.addItem(self.prob_bars)
         self.grad_plot.addItem(self.grad_bars)
         self.svm_plot.addItem(self.svm_bars)
         # The highlight outline of one bar per chart, over the bars; hidden when nothing is hovered.
-        self.glows = {kind: pg.BarGraphItem(x=[1.0], height=[0.0], width=BAR_WIDTH + 0.06,
+        self.glows = {kind: Bars(x=[1.0], height=[0.0], width=BAR_WIDTH + 0.06,
                                             pen=highlight_pen(), brush=pg.mkBrush(None))
                       for kind in ("score", "prob", "grad")}
         for kind, plot in (("score", self.score_plot), ("prob", self.prob_plot),

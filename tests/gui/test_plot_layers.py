@@ -164,3 +164,22 @@ def test_markers_draw_exactly_as_pyqtgraph_draws_them(plot, qtbot):
     item.invalidate()
     qtbot.wait(20)
     assert plot.grab().toImage() != lean  # (the comparison sees hidden points)
+
+
+def test_bars_keep_their_bounding_rect_only_while_it_holds(plot, qtbot):
+    from explorer.views.widgets import Bars
+
+    bars = Bars(x=[1, 2, 3], height=[1.0, 2.0, -1.0], width=0.6, pen=pg.mkPen("k", width=3))
+    plot.addItem(bars)
+    qtbot.wait(20)
+
+    def fresh():  # what pyqtgraph computes now
+        return pg.BarGraphItem.boundingRect(bars)
+
+    assert bars.boundingRect() == fresh()
+    bars.setOpts(height=[4.0, 2.0, -3.0])
+    assert bars.boundingRect() == fresh() and bars.boundingRect().top() < -2.9
+    before = bars.boundingRect()
+    plot.setRange(QRectF(0, -10, 20, 40), padding=0)  # zoom out: the pen's padding grows in data
+    qtbot.wait(20)
+    assert bars.boundingRect() == fresh() and bars.boundingRect() != before
