@@ -23,6 +23,7 @@ shown again.
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
@@ -274,16 +275,16 @@ class DeferredRefresh(QObject):
         finally:
             cls._coalescing -= 1
             if cls._coalescing == 0:
-                error = None
                 owed, cls._coalesced = cls._coalesced, {}
-                for refresh in owed:  # (each one runs even if another raises)
+                for refresh in owed:
                     try:
                         if refresh.__dict__.get("pending"):  # (not run meanwhile)
                             refresh.run()
-                    except Exception as exc:  # noqa: BLE001 - re-raised below
-                        error = error or exc
-                if error is not None:
-                    raise error
+                    except Exception:  # noqa: BLE001 - reported as a slot's error would be
+                        # A view's failure must not undo the edit that is being shown (its
+                        # undo entry is pushed after the signals), nor stop the other views:
+                        # it goes to the exception hook, as an error in a slot does.
+                        sys.excepthook(*sys.exc_info())
 
     @classmethod
     @contextlib.contextmanager
