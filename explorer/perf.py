@@ -240,8 +240,11 @@ class DeferredRefresh(QObject):
       never within ``STAGGER_MS`` of another throttled refresh (so that the
       throttled views take turns, one per frame, instead of all redrawing in the
       same frame); when the drag ends or training stops a pending refresh runs at
-      once, so the view ends up exactly equal to the scene;
-    * otherwise it runs now (an edit must show within a frame).
+      once, so the view ends up exactly equal to the scene; ``throttle_when`` (a
+      callable) adds a case of the view's own (the dataset plot: an arrow drag over
+      many points, for its marker sizes);
+    * otherwise it runs now (an edit must show within a frame), or, while the scene
+      emits the signals of one edit (``coalescing()``), once after the last of them.
 
     ``refresh`` takes no arguments and must bring the whole view up to date.
     A view that has not been shown inside a visible window (e.g. a widget

@@ -1074,6 +1074,7 @@ class DatasetView(QWidget):
         self._apply_plot_style()
         for j, item in enumerate(self.scatters):
             item.restyle(*self._scatter_style(j))
+        self._lifted_key = None  # (a dragged point's item restyles in _update_selection)
         self._update_sizes()
         for arrow in self.arrows:
             arrow.apply_style()
@@ -1188,8 +1189,7 @@ class DatasetView(QWidget):
             if moved.size <= 16:
                 lifted = self._lifted[0] if self._lifted is not None else None
                 for i in moved.tolist():
-                    j = int(y[i])
-                    k = int(np.count_nonzero(y[:i] == j))  # its place in class j's scatter
+                    j, k = self._scatter_place(i)
                     if i == lifted:  # hidden there: keep its data, leave the drawing be
                         self.scatters[j].data["x"][k], self.scatters[j].data["y"][k] = X[i]
                     else:
@@ -1245,17 +1245,18 @@ class DatasetView(QWidget):
         if any(len(item.data) != len(idx) for item, idx in zip(self.scatters, indices)):
             self._shown_X = self._shown_y = None  # (not expected) resync the points first
             self._update_scatters()
-        pairs = list(zip(self.scatters, indices))
+        pairs = list(enumerate(zip(self.scatters, indices)))
         behind = one_class and len(pairs) > 1
         if behind:
             self._size_turn = (self._size_turn + 1) % len(pairs)
             pairs = pairs[self._size_turn:self._size_turn + 1]
         lifted = self._lifted
-        for j, (item, idx) in enumerate(pairs):
+        for j, (item, idx) in pairs:
             class_sizes = sizes[idx]
-            if lifted is not None and lifted[1] == j and not behind and len(item.data) > lifted[2] \
-                    and item.data["size"][lifted[2]] != -1:
-                class_sizes[lifted[2]] = item.data["size"][lifted[2]]  # (drawn by lifted_item)
+            if (lifted is not None and lifted[1] == j and lifted[3] is self.scene.y
+                    and item.data["size"][lifted[2]] != -1):
+                # the lifted point keeps its old size there (hidden; lifted_item shows the new)
+                class_sizes[lifted[2]] = item.data["size"][lifted[2]]
             item.set_sizes(class_sizes)
         return behind
 
@@ -1299,18 +1300,22 @@ class DatasetView(QWidget):
         ring.show()
         self._update_lifted()
 
+    def _scatter_place(self, i: int) -> tuple[int, int]:
+        """(j, k): point i is spot k of class j's scatter (the scatters keep scene order)."""
+        y = self.scene.y
+        j = int(y[i])
+        return j, int(np.count_nonzero(y[:i] == j))
+
     def _lift(self, i: int) -> None:
         """Draw point i (being dragged) with ``lifted_item`` instead of its class's scatter."""
         self._drop()
-        y = self.scene.y
-        j = int(y[i])
-        k = int(np.count_nonzero(y[:i] == j))
+        j, k = self._scatter_place(i)
         if j >= len(self.scatters) or k >= len(self.scatters[j].data):
             return
         item = self.scatters[j]
         item.data["visible"][k] = False
         item.invalidate()
-        self._lifted = (i, j, k, y)
+        self._lifted = (i, j, k, self.scene.y)
         self._lifted_key = None
         self._update_lifted()
 
@@ -1339,11 +1344,10 @@ class DatasetView(QWidget):
             self._lifted = None  # (its scatter was filled again, with the point shown)
             self.lifted_item.hide()
             return
-        symbol, _size, pen, brush = self._scatter_style(j)
         size = self.marker_size(i)
-        key = (size, symbol, pen.color().rgba(), pen.widthF(), brush.color().rgba())
-        if key != self._lifted_key:
-            self._lifted_key = key
+        if (size, j) != self._lifted_key:  # (reset when the appearance changes)
+            self._lifted_key = (size, j)
+            symbol, _size, pen, brush = self._scatter_style(j)
             self.lifted_item.setData(x=[0.0], y=[0.0], size=[size], symbol=symbol, pen=pen,
                                      brush=brush)
         x, yy = (float(v) for v in s.X[i])

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QSizePolicy, QVBoxLayout, QWidg
 from .. import style
 from ..perf import DeferredRefresh
 from .score_lab import WrapLabel, highlight_pen
-from .widgets import HeatMapItem, PlotLabel, TextLayer, cache_drawing, still_plot
+from .widgets import HeatMapItem, PlotLabel, TextLayer, still_plot
 
 J_LIMIT = 0.25  # |dp_i/ds_j| <= 1/4 for every score vector (at T = 1)
 MIN_PLOT_HEIGHT = 90  # pixels at scale 1
@@ -83,8 +83,6 @@ class JacobianView(QWidget):
         self.image = HeatMapItem(self.colormap)
         self.plot.addItem(self.image)
         self.text_layer = TextLayer().add_to(self.plot, z=10)  # the cell values
-        plot_item = self.plot.getPlotItem()
-        cache_drawing(plot_item.getAxis("left"), plot_item.getAxis("bottom"))
 
         # The highlight outline (a cell, a row or a column), over the texts.
         self.highlight_rect = QGraphicsRectItem(QRectF(0.5, 0.5, 1.0, 1.0))

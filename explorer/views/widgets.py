@@ -153,6 +153,7 @@ def still_plot():
     view = item.getViewBox()
     view.setMouseEnabled(x=False, y=False)
     view.setMenuEnabled(False)
+    cache_drawing(item.getAxis("left"), item.getAxis("bottom"))  # (blitted between changes)
     return plot, item, view
 
 
@@ -353,7 +354,7 @@ class PlotLabel:
         self._text = ""
         self._static = None
         self._size = (0.0, 0.0)
-        self._font = layer.default_font()
+        self._font = QFont()  # (the application font, as a TextItem's)
         self.color = pg.mkColor(color) if color is not None else pg.mkColor(200, 200, 200)
         self.anchor = (float(anchor[0]), float(anchor[1]))
         self._x = self._y = 0.0
@@ -431,11 +432,15 @@ class PlotLabel:
             self._static = st
         return self._static
 
+    def _top_left(self, x: float, y: float) -> tuple[float, float]:
+        """The top-left corner of its box (device pixels) when its position maps to (x, y)."""
+        w, h = self._size
+        return x - self.anchor[0] * w, y - self.anchor[1] * h
+
     def box(self, device_pos: QPointF) -> QRectF:
         """Its box in device pixels when its position maps to ``device_pos``."""
         self._prepared()
-        w, h = self._size
-        return QRectF(device_pos.x() - self.anchor[0] * w, device_pos.y() - self.anchor[1] * h, w, h)
+        return QRectF(*self._top_left(device_pos.x(), device_pos.y()), *self._size)
 
 
 class Bars(pg.BarGraphItem):
@@ -480,15 +485,11 @@ class TextLayer(pg.GraphicsObject):
         super().__init__()
         self.setFlag(self.GraphicsItemFlag.ItemSendsGeometryChanges, False)
         self.labels: list[PlotLabel] = []
-        self._font = None
 
     def add_to(self, plot, z: float = 20) -> "TextLayer":
         self.setZValue(z)
         plot.addItem(self, ignoreBounds=True)
         return self
-
-    def default_font(self) -> QFont:
-        return QFont(self._font) if self._font is not None else QFont()
 
     def add(self, text: str = "", color=None, anchor=(0.5, 0.5)) -> PlotLabel:
         label = PlotLabel(self, text, color, anchor)
@@ -537,15 +538,14 @@ class TextLayer(pg.GraphicsObject):
             if not (math.isfinite(x) and math.isfinite(y)):
                 continue
             st = lab._prepared()
-            w, h = lab._size
+            left, top = lab._top_left(x, y)
             if lab._font is not font:
                 font = lab._font
                 painter.setFont(font)
             if lab.color is not pen:
                 pen = lab.color
                 painter.setPen(pen)
-            painter.drawStaticText(QPointF(round(x - lab.anchor[0] * w + m),
-                                           round(y - lab.anchor[1] * h + m)), st)
+            painter.drawStaticText(QPointF(round(left + m), round(top + m)), st)
         painter.setTransform(to_device)
 
 
