@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from .qtimport import pg
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from . import style
@@ -29,6 +31,17 @@ def make_application(argv=None) -> QApplication:
     return app
 
 
+def settle_garbage_collector() -> None:
+    """Once the window is built: keep the objects built so far (the window, its plots, the
+    modules) out of every later collection, and turn collection back on.
+
+    A full collection otherwise walks them all, ~0.1 s on a 2-core machine: a visible
+    hitch in an animation. Start-up leaves a few hundred garbage objects at most, which
+    stay frozen with the rest."""
+    gc.freeze()
+    gc.enable()
+
+
 def run(args, scene_fields=None) -> int:
     """Start the app; ``scene_fields`` is a scene file already read and validated."""
     app = make_application()
@@ -51,4 +64,5 @@ def run(args, scene_fields=None) -> int:
         window.set_presentation(True)
     else:
         window.show()
+    QTimer.singleShot(0, settle_garbage_collector)  # as soon as the event loop runs
     return app.exec()

@@ -1,8 +1,10 @@
 """The command line works without a display and without importing Qt for --help."""
 
+import json
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import explorer
@@ -48,3 +50,44 @@ def test_bad_arguments_exit_with_status_2_and_a_one_line_message():
     assert "between 2 and 10" in r.stderr and "Traceback" not in r.stderr
     r = _run("--preset", "nonsense")
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+def test_launch_collects_no_garbage_while_building_the_window_then_freezes_it(tmp_path):
+    """The real entry point: no garbage collection while the window is built (it would walk
+    the ~60,000 objects start-up creates, ~0.1 s); once the window has painted, collection
+    is back on with those objects frozen out of it."""
+    code = textwrap.dedent("""
+        import gc, json, sys
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+        import explorer.main_window as mw
+        seen = {}
+        build = mw.MainWindow.__init__
+        def init(self, *a, **k):
+            seen["enabled_while_building"] = gc.isenabled()
+            build(self, *a, **k)
+        mw.MainWindow.__init__ = init
+        run_loop = QApplication.exec
+        def exec_():
+            seen["enabled_before_loop"] = gc.isenabled()
+            def done():
+                seen["enabled_after"] = gc.isenabled()
+                seen["frozen"] = gc.get_freeze_count()
+                QApplication.instance().quit()
+            QTimer.singleShot(300, done)
+            return run_loop()
+        QApplication.exec = staticmethod(exec_)
+        from explorer.__main__ import main
+        main([])
+        print("SEEN " + json.dumps(seen))
+    """)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SOFTMAX_EXPLORER_DATA_DIR=str(tmp_path))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       timeout=120)
+    lines = [line for line in r.stdout.splitlines() if line.startswith("SEEN ")]
+    assert r.returncode == 0 and lines, r.stderr
+    seen = json.loads(lines[0][5:])
+    assert seen["enabled_while_building"] is False
+    assert seen["enabled_before_loop"] is False
+    assert seen["enabled_after"] is True
+    assert seen["frozen"] > 10_000
