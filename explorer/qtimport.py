@@ -9,8 +9,8 @@ classes the app never uses.
 ``pg`` below is pyqtgraph imported with those copies left out: while it
 loads, ``dir()`` of the three PySide6 modules lists nothing, and each of
 pyqtgraph's three modules forwards the names it lacks to its PySide6 module
-(a module ``__getattr__``, PEP 562). Every name resolves to the same object as
-before, created when first used. If anything about that fails (another
+(a module ``__getattr__``, PEP 562), and keeps it once asked for. Every name
+resolves to the same object as before, created when first used. If anything about that fails (another
 pyqtgraph layout), pyqtgraph is imported the usual way.
 
 Every module of the app imports pyqtgraph from here: ``from ..qtimport import pg``.
@@ -30,12 +30,16 @@ _FORWARDED = {
 }
 
 
-def _forwarding(module_name: str, source):
+def _forwarding(module, source):
     def __getattr__(name: str):  # noqa: N807 - the PEP 562 hook's name
         try:
-            return getattr(source, name)
+            value = getattr(source, name)
         except AttributeError:
-            raise AttributeError(f"module {module_name!r} has no attribute {name!r}") from None
+            raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}") from None
+        # Kept: the next lookup is a plain attribute (pyqtgraph looks names up while it
+        # paints, ~2,000 times in the first paint of the window).
+        setattr(module, name, value)
+        return value
 
     return __getattr__
 
@@ -50,7 +54,7 @@ class _ForwardingLoader(importlib.abc.Loader):
 
     def exec_module(self, module):
         self._loader.exec_module(module)
-        module.__getattr__ = _forwarding(module.__name__, self._source)
+        module.__getattr__ = _forwarding(module, self._source)
 
 
 class _ForwardingFinder(importlib.abc.MetaPathFinder):
