@@ -13,6 +13,12 @@ pyqtgraph's three modules forwards the names it lacks to its PySide6 module
 resolves to the same object as before, created when first used. If anything about that fails (another
 pyqtgraph layout), pyqtgraph is imported the usual way.
 
+PySide6 also reads the whole source of every module imported after it, to see
+whether the module mentions PySide6 (for ``from __feature__ import ...``, which
+the app and its libraries never use): ~0.25 ms a module, ~50 ms for pyqtgraph's
+~200 modules, and every source file kept in memory. ``_skip_feature_scan`` gives
+every module PySide6's default selection without reading its source.
+
 Every module of the app imports pyqtgraph from here: ``from ..qtimport import pg``.
 """
 
@@ -69,6 +75,23 @@ class _ForwardingFinder(importlib.abc.MetaPathFinder):
         return spec
 
 
+def _uses_pyside(module) -> bool:
+    """Every module counts as one that uses PySide6: it gets the default feature selection
+    (no snake_case, no true_property), as a module that mentions PySide6 does."""
+    return True
+
+
+def _skip_feature_scan() -> None:
+    """Classify new modules without reading their source (see the module docstring).
+
+    ``shibokensupport.feature._mod_uses_pyside(module)`` decides whether a module takes
+    part in PySide6's feature selection by searching its source for "PySide6"; a module
+    that imports ``__feature__`` is registered by that import itself, whatever this says."""
+    feature = sys.modules.get("shibokensupport.feature")
+    if feature is not None and callable(getattr(feature, "_mod_uses_pyside", None)):
+        feature._mod_uses_pyside = _uses_pyside
+
+
 def _forget_pyqtgraph() -> None:
     for name in [n for n in sys.modules if n == "pyqtgraph" or n.startswith("pyqtgraph.")]:
         del sys.modules[name]
@@ -78,6 +101,8 @@ def _import_pyqtgraph():
     if "pyqtgraph" in sys.modules:
         return sys.modules["pyqtgraph"]
     from PySide6 import QtCore, QtGui, QtWidgets  # noqa: F401 - loaded for _FORWARDED
+
+    _skip_feature_scan()
 
     sources = [sys.modules[name] for name in _FORWARDED.values()]
     saved = [vars(m).get("__dir__") for m in sources]

@@ -58,3 +58,36 @@ def test_pyqtgraph_names_are_the_pyside6_objects_and_a_failure_falls_back(tmp_pa
         assert r["finders_left"] == [] and r["missing_raises"] and r["kept"], (name, r)
         assert all(r["items"]), (name, r)
     assert out["second"]["fresh"]
+
+
+FEATURES = r"""
+import json, linecache, sys
+import explorer.qtimport
+sys.path.insert(0, sys.argv[1])
+import plain_module, snake_module
+print(json.dumps({
+    "sources_read": sorted(f for f in linecache.cache if f.endswith("_module.py")),
+    "pyqtgraph_sources_read": sum("pyqtgraph" in f for f in linecache.cache),
+    "plain_sees_camel_case": plain_module.OK,
+    "feature_module_sees_snake_case": snake_module.OK,
+}))
+"""
+
+
+def test_modules_imported_later_are_not_read_and_features_still_work(tmp_path):
+    """PySide6 no longer reads each new module's source; a module that selects a PySide6
+    feature (``from __feature__ import snake_case``) still gets it."""
+    (tmp_path / "plain_module.py").write_text(
+        "from PySide6.QtCore import QObject\nOK = hasattr(QObject(), 'objectName')\n")
+    (tmp_path / "snake_module.py").write_text(
+        "from __feature__ import snake_case\nfrom PySide6.QtCore import QObject\n"
+        "OK = hasattr(QObject(), 'object_name')\n")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    result = subprocess.run([sys.executable, "-c", FEATURES, str(tmp_path)], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out["sources_read"] == [] and out["pyqtgraph_sources_read"] == 0, out
+    assert out["plain_sees_camel_case"] and out["feature_module_sees_snake_case"], out
