@@ -92,6 +92,8 @@ _GROUPS = {
     "steps_per_frame": "hyper", "loss": "hyper", "preset": "dataset", "step": "weights",
     "temperature": "scores", "naive": "scores",
 }
+# The fields every derived value (features, scores, losses, metrics of the points) depends on.
+_EVALUATED_FROM = ("X", "y", "n_classes", "features", "W", "b", "reg", "loss")
 TEMPERATURE_RANGE = (1e-3, 1e3)
 
 
@@ -259,6 +261,9 @@ class Scene(QObject):
         scores overflow), so that ``_commit`` can refuse the edit unchanged.
         """
         old = self._data
+        if "losses" in self._cache and all(_same(getattr(old, f), getattr(new, f))
+                                           for f in _EVALUATED_FROM):
+            return dict(self._cache)  # e.g. a score lab edit: the points' values stand
         cache = {}
         if new.X is old.X and new.features == old.features and "Z" in self._cache:
             cache["Z"] = self._cache["Z"]
