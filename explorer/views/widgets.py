@@ -633,9 +633,8 @@ class RgbaImageItem(pg.GraphicsObject):
     """An RGBA image (uint8, shape (rows, cols, 4)) stretched over a rectangle of the plot.
 
     Placed like ``pg.ImageItem(axisOrder="row-major")`` after ``setRect``: row 0 along the
-    bottom edge (the smaller y), column 0 along the left. Drawn straight from the array
-    (no levels, lookup table or conversion on each new image; ImageItem spent ~0.3 ms
-    per decision-region update on those).
+    bottom edge (the smaller y), column 0 along the left. No levels or lookup table
+    (ImageItem spent ~0.3 ms per decision-region update on those).
     """
 
     def __init__(self):
@@ -651,7 +650,10 @@ class RgbaImageItem(pg.GraphicsObject):
             raise ValueError(f"an RGBA image needs shape (rows, cols, 4), got {image.shape}")
         rows, cols = image.shape[:2]
         self.image = image
-        self._qimage = QImage(image.data, cols, rows, 4 * cols, QImage.Format_RGBA8888)
+        # Kept in the raster engine's own format (premultiplied ARGB32, ~0.04 ms to convert
+        # 250 x 250): drawn stretched in ~0.6 ms instead of ~1.5 ms from straight RGBA.
+        self._qimage = QImage(image.data, cols, rows, 4 * cols, QImage.Format_RGBA8888
+                              ).convertToFormat(QImage.Format_ARGB32_Premultiplied)
         self.update()
 
     def setRect(self, rect) -> None:  # noqa: N802 - ImageItem's name

@@ -724,7 +724,7 @@ def test_appearance_scale_theme_and_palette_apply(view, qtbot, scene, appearance
 def test_regions_are_painted_as_their_colour_over_the_background(view, qtbot, scene, appearance,
                                                                   theme):
     """What reaches the screen under a region pixel is its RGBA colour blended over the plot
-    background (the item paints an opaque, pre-blended image), in both themes."""
+    background (the item draws it premultiplied, as the raster engine blends), in both themes."""
     appearance.set_theme(theme)
     wait_regions(qtbot, view)
     img = view.region_item.image
