@@ -1100,6 +1100,8 @@ class DatasetView(QWidget):
     def _apply_plot_style(self) -> None:
         style.style_plot(self.plot.getPlotItem())
         style.style_plot_widget(self.plot)
+        # Nothing lies under the regions but the plot's background: drawn opaque over it.
+        self.region_item.set_backdrop(style.background())
         axis = (150, 150, 150) if _dark() else (90, 90, 90)
         pen = pg.mkPen(axis, width=style.scaled(1.5), style=Qt.DashLine)
         for line in self.zero_lines:

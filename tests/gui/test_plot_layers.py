@@ -183,3 +183,41 @@ def test_bars_keep_their_bounding_rect_only_while_it_holds(plot, qtbot):
     plot.setRange(QRectF(0, -10, 20, 40), padding=0)  # zoom out: the pen's padding grows in data
     qtbot.wait(20)
     assert bars.boundingRect() == fresh() and bars.boundingRect() != before
+
+
+@pytest.mark.parametrize("backdrop", [None, "#ffffff", "#1e1e1e"])
+def test_rgba_image_shows_each_pixel_blended_over_what_lies_under_it(plot, qtbot, backdrop):
+    """An RgbaImageItem over the plot's background looks the same whether it blends at each
+    paint (no backdrop) or was blended once over a backdrop of that colour and drawn opaque."""
+    from PySide6.QtGui import QImage
+
+    from explorer.views.widgets import RgbaImageItem
+
+    background = backdrop or "#ffffff"
+    plot.setBackground(background)
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, size=(4, 5, 4), dtype=np.uint8)
+    image[0, 0, 3], image[1, 1, 3] = 0, 255  # transparent and opaque cells
+    item = RgbaImageItem()
+    item.setImage(image)
+    item.set_backdrop(None if backdrop is None else QColor(backdrop))
+    item.setRect(QRectF(0, 0, 10, 10))
+    plot.addItem(item)
+    expected_format = QImage.Format_ARGB32_Premultiplied if backdrop is None else QImage.Format_RGB32
+    assert item._qimage.format() == expected_format
+    qtbot.wait(50)
+    shot = plot.grab().toImage()
+    ratio = shot.devicePixelRatio()
+    bg = np.array(QColor(background).getRgb()[:3], dtype=float)
+    for r in range(4):
+        for c in range(5):
+            p = device_pos(plot, (c + 0.5) * 2, (r + 0.5) * 2.5)  # row 0 at the bottom
+            shown = np.array(QColor(shot.pixel(int(p.x() * ratio), int(p.y() * ratio))).getRgb()[:3])
+            a = image[r, c, 3] / 255
+            assert np.abs(shown - (image[r, c, :3] * a + bg * (1 - a))).max() <= 2, (r, c)
+    # A new backdrop blends the same image again; none goes back to blending at each paint.
+    item.set_backdrop(QColor("#000000"))
+    assert item._qimage.format() == QImage.Format_RGB32
+    assert QColor(item._qimage.pixel(0, 0)).getRgb()[:3] == (0, 0, 0)  # transparent over black
+    item.set_backdrop(None)
+    assert item._qimage.format() == QImage.Format_ARGB32_Premultiplied
