@@ -235,6 +235,50 @@ def test_dragging_an_arrow_tip_sets_the_class_vector(view, qtbot, scene):
     assert view.arrows[1].vector == (-3.0, 0.0)
 
 
+def head_direction_cosines(view, scene):
+    """For each class arrow: the cosine between its vector on screen and the way from its tip
+    to the middle of its head's drawing (-1: the head sits on the shaft, pointing outwards)."""
+    out = []
+    for j, arrow in enumerate(view.arrows):
+        w = scene.W[:2, j]
+        tip, origin = pixel(view, *w), pixel(view, 0.0, 0.0)
+        v = np.array([tip.x() - origin.x(), tip.y() - origin.y()], dtype=float)
+        head = arrow.head  # (drawn in pixels: ItemIgnoresTransformations)
+        c = head.deviceTransform(view.plot.viewportTransform()).map(head.boundingRect().center())
+        d = np.array([c.x() - tip.x(), c.y() - tip.y()], dtype=float)
+        out.append(float(v @ d / (np.linalg.norm(v) * np.linalg.norm(d))))
+    return out
+
+
+def test_arrow_heads_point_along_their_vectors_and_are_blitted_between_changes(view, qtbot, scene):
+    """Heads at odd angles are drawn turned (not turned items, which Qt draws again in every
+    paint): after a change only the changed arrow's head is drawn again."""
+    for j, w in enumerate([(2.1, 1.3), (-1.7, 2.9), (0.4, -3.3)]):
+        scene.set_class_vector(j, w)
+    wait_regions(qtbot, view)
+    cosines = head_direction_cosines(view, scene)
+    assert all(c < -0.97 for c in cosines), cosines
+    drawn = []
+    for arrow in view.arrows:
+        base = type(arrow.head)
+        arrow.head.__class__ = type("CountingHead", (base,), {
+            "paint": lambda self, p, *a, _base=base: (drawn.append(self), _base.paint(self, p, *a))[1]})
+    view.plot.viewport().repaint()
+    drawn.clear()
+    view.plot.viewport().repaint()
+    assert drawn == []  # nothing changed: every head blitted from its cache
+    scene.set_class_vector(1, (-2.2, 2.5))
+    wait_regions(qtbot, view)
+    view.plot.viewport().repaint()
+    assert drawn and set(drawn) == {view.arrows[1].head}
+    # A new style (here: the emphasis of a hovered class) keeps each head's direction.
+    for arrow in view.arrows:
+        arrow.set_emphasis(True)
+    view.plot.viewport().repaint()
+    cosines = head_direction_cosines(view, scene)
+    assert all(c < -0.97 for c in cosines), cosines
+
+
 @pytest.mark.parametrize("n_points, throttled", [(300, False), (3_000, True)])
 def test_marker_sizes_follow_an_arrow_drag_at_10_hz_over_many_points(view, qtbot, scene,
                                                                      n_points, throttled):
