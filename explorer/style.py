@@ -154,6 +154,8 @@ def style_plot(plot: pg.PlotItem, title: str | None = None, left: str | None = N
     fg = foreground()
     label_style = {"font-size": f"{point_size(PLOT_POINT_SIZE)}pt", "color": fg.name()}
     for name in ("left", "bottom", "right", "top"):
+        if name not in plot.axes:  # (a LightPlotItem has no top or right axis)
+            continue
         axis = plot.getAxis(name)
         if axis.autoSIPrefix:
             # No "(x1e9)" prefixes (tick labels print 1e+09 themselves); pyqtgraph would

@@ -73,7 +73,7 @@ class JacobianView(QWidget):
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(2)
 
-        self.plot, item, self.view = still_plot()
+        self.plot, item, self.view = still_plot(light=True)
         item.layout.setContentsMargins(2, 2, 8, 2)
         self.view.invertY(True)  # row 0 at the top, like a matrix
         self.view.enableAutoRange(enable=False)

@@ -91,7 +91,7 @@ class GradientMap(QWidget):
         self.title.setWordWrap(True)
         self.title.setAlignment(Qt.AlignCenter)
 
-        self.plot, item, self.view = still_plot()
+        self.plot, item, self.view = still_plot(light=True)
         item.layout.setContentsMargins(2, 2, 8, 2)
         item.hideAxis("bottom")
         self.view.invertY(True)  # row 0 at the top, like a matrix

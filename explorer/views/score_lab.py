@@ -49,7 +49,7 @@ from .. import engine, style
 from ..perf import DeferredRefresh, interaction
 from ..state import MAX_SCORE, TEMPERATURE_RANGE
 from .widgets import (
-    Bars, NumberEdit, PlotLabel, ReadoutLabel, TextLayer, cache_drawing, messages,
+    Bars, LightPlotWidget, NumberEdit, PlotLabel, ReadoutLabel, TextLayer, cache_drawing, messages,
 )
 
 SLIDER_RANGE = 10.0  # the sliders cover [-10, 10]
@@ -345,7 +345,7 @@ class ChartPanel(QFrame):
         self.title.setAlignment(Qt.AlignCenter)
         self.view = BarDragViewBox(draggable=draggable)
         axes = {"left": left_axis} if left_axis is not None else None
-        self.plot = pg.PlotWidget(viewBox=self.view, axisItems=axes)
+        self.plot = LightPlotWidget(viewBox=self.view, axisItems=axes)
         item = self.plot.getPlotItem()
         item.hideButtons()
         item.setMenuEnabled(False)

@@ -221,3 +221,46 @@ def test_rgba_image_shows_each_pixel_blended_over_what_lies_under_it(plot, qtbot
     assert QColor(item._qimage.pixel(0, 0)).getRgb()[:3] == (0, 0, 0)  # transparent over black
     item.set_backdrop(None)
     assert item._qimage.format() == QImage.Format_ARGB32_Premultiplied
+
+
+def test_a_light_plot_lays_out_and_maps_as_a_plot_widget(qtbot):
+    """LightPlotWidget: the same view rectangle, axes and data-to-pixel mapping as a
+    pg.PlotWidget of the same size, with PlotItem's methods the charts use, and no menu."""
+    from explorer import style
+    from explorer.views.widgets import LightPlotWidget
+
+    plots = {"light": LightPlotWidget(), "pyqtgraph": pg.PlotWidget(enableMenu=False)}
+    for w in plots.values():
+        w.resize(420, 320)
+        qtbot.addWidget(w)
+        item = w.getPlotItem()
+        style.style_plot(item, left="p<sub>j</sub>", bottom="class")
+        w.setXRange(0.5, 3.5, padding=0)
+        w.setYRange(-1.0, 1.0, padding=0)
+        w.show()
+        qtbot.waitExposed(w)
+    qtbot.wait(50)
+    pixels = {}
+    for name, w in plots.items():
+        vb = w.getPlotItem().getViewBox()
+        pixels[name] = [w.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+                        for x, y in [(0.5, -1.0), (3.5, 1.0), (2.0, 0.25)]]
+        assert w.getPlotItem().getAxis("left").labelText == "p<sub>j</sub>"
+    for a, b in zip(pixels["light"], pixels["pyqtgraph"]):
+        assert abs(a.x() - b.x()) <= 2 and abs(a.y() - b.y()) <= 2, (a, b)
+
+    light = plots["light"]
+    item = light.getPlotItem()
+    assert not hasattr(item, "ctrlMenu") and not hasattr(item, "ctrl")
+    line = pg.InfiniteLine(pos=0.5, angle=0)
+    light.addItem(line, ignoreBounds=True)
+    assert line in item.items and line.getViewBox() is item.vb
+    light.removeItem(line)
+    assert line not in item.items and line.scene() is None
+    item.showGrid(y=True, alpha=0.5)
+    assert item.getAxis("left").grid == 127
+    item.hideAxis("bottom")
+    assert not item.getAxis("bottom").isVisible()
+    with pytest.raises(ValueError, match="no 'top' axis"):
+        item.getAxis("top")
+    assert item.viewRange()[1] == pytest.approx([-1.0, 1.0])
