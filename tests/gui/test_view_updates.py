@@ -456,11 +456,13 @@ def test_no_axis_rewrites_its_label_on_a_range_change(window):
     of the app uses them (its tick labels print 1e+09 themselves)."""
     import pyqtgraph as pg
 
-    plots = [w.getPlotItem() for w in window.findChildren(pg.PlotWidget)]
+    # (pyqtgraph's PlotWidgets and the app's LightPlotWidgets)
+    plots = [w.getPlotItem() for w in window.findChildren(pg.GraphicsView)
+             if hasattr(w, "getPlotItem")]
     plots += [window.curves_view.loss_plot, window.curves_view.acc_plot]
     assert len(plots) >= 8
     for plot in plots:
-        for name in ("left", "bottom", "right", "top"):
+        for name in plot.axes:
             axis = plot.getAxis(name)
             assert not axis.autoSIPrefix
             calls = []
