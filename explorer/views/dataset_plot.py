@@ -65,7 +65,7 @@ from .. import engine, style
 from ..engine.margins import margin_mask
 from ..perf import DeferredRefresh, interaction
 from ..state import MAX_COORD, PRESET_LABELS, PRESETS
-from .widgets import NumberEdit, RgbaImageItem, cache_drawing, messages
+from .widgets import LightPlotWidget, NumberEdit, RgbaImageItem, cache_drawing, messages
 
 DEFAULT_RANGE = (-5.5, 5.5)
 DEFAULT_GRID = 250
@@ -751,12 +751,10 @@ class DatasetView(QWidget):
         self.ring_emphasised = False
         self.emphasised_arrow = None
 
-        self.plot = pg.PlotWidget(viewBox=_PlotViewBox())
+        self.plot = LightPlotWidget(viewBox=_PlotViewBox())  # (no menu: none is built)
         self.plot.setFocusPolicy(Qt.StrongFocus)
         self.plot.setMinimumSize(360, 320)
         self.plot.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
         item = self.plot.getPlotItem()
         style.style_plot(item, left="x₂", bottom="x₁")
         self.view_box = item.getViewBox()
