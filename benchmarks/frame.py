@@ -311,6 +311,7 @@ def measure_live(app, window, meter, seconds):
     loop.exec()
     probe.stop()
     elapsed = time.perf_counter() - start
+    app.processEvents()  # the pings posted while playing are handled before Pause's own work
     window.trainer.pause()
     for _ in range(3):
         app.processEvents()
