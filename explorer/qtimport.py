@@ -10,8 +10,8 @@ classes the app never uses.
 loads, ``dir()`` of the three PySide6 modules lists nothing, and each of
 pyqtgraph's three modules forwards the names it lacks to its PySide6 module
 (a module ``__getattr__``, PEP 562), and keeps it once asked for. Every name
-resolves to the same object as before, created when first used. If anything about that fails (another
-pyqtgraph layout), pyqtgraph is imported the usual way.
+resolves to the same object as before, created when first used. If anything
+about that fails (another pyqtgraph layout), pyqtgraph is imported the usual way.
 
 PySide6 also reads the whole source of every module imported after it, to see
 whether the module mentions PySide6 (for ``from __feature__ import ...``, which

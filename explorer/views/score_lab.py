@@ -345,10 +345,8 @@ class ChartPanel(QFrame):
         self.title.setAlignment(Qt.AlignCenter)
         self.view = BarDragViewBox(draggable=draggable)
         axes = {"left": left_axis} if left_axis is not None else None
-        self.plot = LightPlotWidget(viewBox=self.view, axisItems=axes)
+        self.plot = LightPlotWidget(viewBox=self.view, axisItems=axes)  # (no menu, no buttons)
         item = self.plot.getPlotItem()
-        item.hideButtons()
-        item.setMenuEnabled(False)
         item.layout.setContentsMargins(2, 8, 8, 2)  # room for the top tick label
         # No pyqtgraph grid: with one, the axis hides its labels at the range ends (0 and 1).
         self.plot.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)

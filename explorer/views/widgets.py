@@ -148,7 +148,7 @@ class ReadoutLabel(QWidget):
 class LightPlotItem(pg.GraphicsWidget):
     """The part of ``pg.PlotItem`` the app's charts use: a ViewBox with a left and a bottom
     axis, laid out as PlotItem lays them out, without what PlotItem builds for its
-    context menu and "Plot Options" (a form of ~30 widgets, ~250 signal connections:
+    context menu and "Plot Options" (a form of ~30 widgets, ~80 signal connections:
     ~12 ms of every plot at start-up, for a menu these charts never show).
 
     Offers PlotItem's ``vb``, ``axes``, ``items``, ``layout``, ``getViewBox``,
@@ -221,7 +221,7 @@ class LightPlotItem(pg.GraphicsWidget):
         self.showAxis(axis, False)
 
     def showGrid(self, x=None, y=None, alpha=None) -> None:  # noqa: N802 - pyqtgraph's name
-        level = int(255 * (0.3 if alpha is None else alpha))
+        level = int(255 * (0.5 if alpha is None else min(max(alpha, 0.0), 1.0)))  # (as PlotItem)
         if x is not None:
             self.getAxis("bottom").setGrid(level if x else False)
         if y is not None:
