@@ -672,7 +672,10 @@ class PullArrow(_Emphasised):
         if not length >= PULL_MIN_PX:  # also NaN
             self.shaft.hide()
             self.head.hide()
-            self.dot.setData(x=[x0], y=[y0])
+            if len(self.dot.data) == 1:  # moved in place: setData rebuilt it (~0.3 ms a dot)
+                self.dot.move_spots(0, x0, y0)
+            else:
+                self.dot.setData(x=[x0], y=[y0])
             self.dot.show()
             self.shown = "dot"
             return

@@ -569,6 +569,12 @@ def test_a_tiny_pull_is_a_dot_at_the_arrow_tip(view, qtbot, scene):
     assert all(p.shown == "dot" for p in view.pull_arrows)
     view.pull_zoom_check.setChecked(True)
     check_pulls(view, scene, i, magnification=10)
+    # A dot follows its arrow's tip (moved in place, not rebuilt): data and drawn extent.
+    scene.set_class_vector(0, (1.5, -2.0))
+    check_pulls(view, scene, i, magnification=10)
+    dot = view.pull_arrows[0].dot
+    centre = dot.mapRectToParent(dot.boundingRect()).center()
+    assert (centre.x(), centre.y()) == pytest.approx((1.5, -2.0), abs=1e-6)
 
 
 def test_markers_grow_with_their_loss(view, qtbot, scene):
