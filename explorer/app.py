@@ -45,6 +45,9 @@ def settle_garbage_collector() -> None:
 def run(args, scene_fields=None) -> int:
     """Start the app; ``scene_fields`` is a scene file already read and validated."""
     app = make_application()
+    # Collection back on (see __main__) as soon as an event loop runs: once the window is
+    # built, or in a dialog shown while it is built (e.g. the offer to restore an autosave).
+    QTimer.singleShot(0, settle_garbage_collector)
     from .errors import install_exception_hook
     from .main_window import MainWindow
 
@@ -64,5 +67,4 @@ def run(args, scene_fields=None) -> int:
         window.set_presentation(True)
     else:
         window.show()
-    QTimer.singleShot(0, settle_garbage_collector)  # as soon as the event loop runs
     return app.exec()
