@@ -45,8 +45,8 @@ def settle_garbage_collector() -> None:
 def run(args, scene_fields=None) -> int:
     """Start the app; ``scene_fields`` is a scene file already read and validated."""
     app = make_application()
-    # Collection back on (see __main__) as soon as an event loop runs: once the window is
-    # built, or in a dialog shown while it is built (e.g. the offer to restore an autosave).
+    # Collection back on (see __main__) as soon as the event loop runs, once the window is
+    # built (scheduled first: whatever the building does, it is not forgotten).
     QTimer.singleShot(0, settle_garbage_collector)
     from .errors import install_exception_hook
     from .main_window import MainWindow
