@@ -878,6 +878,10 @@ class Scene(QObject):
 
     # ------------------------------------------------------------ training
     EVAL_BUDGET_S = 0.006  # full-batch evaluation per training frame, at most
+    # Up to this many points the evaluation runs in every frame (~3 ms at 20,000), whatever
+    # the last one measured: one slow evaluation on a busy machine must not make a small
+    # dataset's metrics lag behind for the next frames.
+    SPREAD_MIN_POINTS = 20_000
 
     def apply_training(self, W: np.ndarray, b: np.ndarray, steps: int, records=(),
                        evaluated=None) -> None:
@@ -900,7 +904,7 @@ class Scene(QObject):
         W, b = self._check_params(W, b, d.W.shape[0], d.n_classes)
         new = d.replace(W=W, b=b, step=d.step + int(steps))
         n = d.X.shape[0]
-        spread = n and self._eval_seconds_per_row * n > self.EVAL_BUDGET_S
+        spread = n >= self.SPREAD_MIN_POINTS and self._eval_seconds_per_row * n > self.EVAL_BUDGET_S
         if not spread:
             t0 = time.perf_counter()
             derived = self._derive(new)  # raises ValueError: nothing changes
