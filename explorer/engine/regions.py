@@ -154,9 +154,10 @@ def region_probabilities(W, b, xlim, ylim, grid, features=()):
 
 
 # Pixels per block of region_image, times the number of classes: each block's
-# scores and temporaries (~12 bytes per score) stay in the CPU's L2 cache
-# through the ~20 passes over them.
-_REGION_BLOCK = 1 << 16
+# scores and temporaries (~12 bytes per score, ~1.5 MB) stay in the CPU's caches
+# through the ~20 passes over them. Measured against half this size: 5 - 17 %
+# quicker (grid 250 - 400, 3 - 10 classes), as the image takes fewer NumPy calls.
+_REGION_BLOCK = 1 << 17
 
 
 def _first_argmax(S: np.ndarray, m: np.ndarray, out=None) -> np.ndarray:
