@@ -65,7 +65,9 @@ from .. import engine, style
 from ..engine.margins import margin_mask
 from ..perf import DeferredRefresh, interaction
 from ..state import MAX_COORD, PRESET_LABELS, PRESETS
-from .widgets import LightPlotWidget, NumberEdit, RgbaImageItem, cache_drawing, messages
+from .widgets import (
+    KeptBoundingRect, LightPlotWidget, NumberEdit, RgbaImageItem, cache_drawing, messages,
+)
 
 DEFAULT_RANGE = (-5.5, 5.5)
 DEFAULT_GRID = 250
@@ -243,7 +245,7 @@ class _FlowLayout(QLayout):
         return y - gap - rect.y() + m.bottom() if rows else m.top() + m.bottom()
 
 
-class _PassiveScatter(pg.ScatterPlotItem):
+class _PassiveScatter(KeptBoundingRect, pg.ScatterPlotItem):
     """A scatter item that leaves every click to the view (which picks vectorised).
 
     Every point uses the item's own symbol, pen and brush (``setData`` gets
@@ -253,30 +255,13 @@ class _PassiveScatter(pg.ScatterPlotItem):
     over the points in Python: ~130 ms for 33k points, against ~5 ms here).
     """
 
-    _bounding = None  # boundingRect, kept until the points, their sizes or the view change
-
     def mouseClickEvent(self, ev):  # noqa: N802 - pyqtgraph's name
         ev.ignore()
 
     def hoverEvent(self, ev):  # noqa: N802 - pyqtgraph's name
         pass
 
-    # Qt asks every item for its bounding rect several times per frame; pyqtgraph computes a
-    # scatter's from the pixel size each time (~80 µs). It changes only through these calls.
-    def boundingRect(self):  # noqa: N802 - Qt's name
-        br = self._bounding
-        if br is None:
-            br = self._bounding = super().boundingRect()
-        return QRectF(br)
-
-    def prepareGeometryChange(self):  # noqa: N802 - Qt's name
-        self._bounding = None
-        super().prepareGeometryChange()
-
-    def viewTransformChanged(self):  # noqa: N802 - pyqtgraph's name
-        self._bounding = None
-        super().viewTransformChanged()
-
+    # The bounding rect (KeptBoundingRect) also changes with the spot sizes and the points.
     def _updateMaxSpotSizes(self, **kwargs):  # noqa: N802 - pyqtgraph's name
         self._bounding = None
         super()._updateMaxSpotSizes(**kwargs)

@@ -246,6 +246,14 @@ _VIEW_METHODS = frozenset((
 ))
 
 
+def _to_plot_item(name: str):
+    """A LightPlotWidget method that calls its plot item's method ``name``."""
+    def method(self, *args, **kwargs):
+        return getattr(self.plotItem, name)(*args, **kwargs)
+    method.__name__ = name
+    return method
+
+
 class LightPlotWidget(pg.GraphicsView):
     """``pg.PlotWidget`` around a ``LightPlotItem``: ``plotItem``, ``getPlotItem()``, and the
     item's methods (``addItem``, ``getAxis``, ``setYRange``, ...) on the widget itself."""
@@ -261,26 +269,13 @@ class LightPlotWidget(pg.GraphicsView):
         return self.plotItem
 
     # As PlotWidget: these reach the plot, not GraphicsView's methods of the same names.
-    def addItem(self, *args, **kwargs):  # noqa: N802 - pyqtgraph's name
-        return self.plotItem.addItem(*args, **kwargs)
-
-    def removeItem(self, item):  # noqa: N802 - pyqtgraph's name
-        return self.plotItem.removeItem(item)
-
-    def setRange(self, *args, **kwargs):  # noqa: N802 - pyqtgraph's name
-        return self.plotItem.vb.setRange(*args, **kwargs)
-
-    def setXRange(self, *args, **kwargs):  # noqa: N802 - pyqtgraph's name
-        return self.plotItem.vb.setXRange(*args, **kwargs)
-
-    def setYRange(self, *args, **kwargs):  # noqa: N802 - pyqtgraph's name
-        return self.plotItem.vb.setYRange(*args, **kwargs)
-
-    def viewRect(self):  # noqa: N802 - pyqtgraph's name
-        return self.plotItem.vb.viewRect()
-
-    def setAspectLocked(self, *args, **kwargs):  # noqa: N802 - pyqtgraph's name
-        return self.plotItem.vb.setAspectLocked(*args, **kwargs)
+    addItem = _to_plot_item("addItem")
+    removeItem = _to_plot_item("removeItem")
+    setRange = _to_plot_item("setRange")
+    setXRange = _to_plot_item("setXRange")
+    setYRange = _to_plot_item("setYRange")
+    viewRect = _to_plot_item("viewRect")
+    setAspectLocked = _to_plot_item("setAspectLocked")
 
     def __getattr__(self, name):
         if name != "plotItem" and "plotItem" in self.__dict__:
@@ -591,16 +586,13 @@ class PlotLabel:
         return QRectF(*self._top_left(device_pos.x(), device_pos.y()), *self._size)
 
 
-class Bars(pg.BarGraphItem):
-    """``pg.BarGraphItem`` that keeps its bounding rect until its bars or the view change
-    (Qt asks for it a dozen times per paint; pyqtgraph computes it from the pixel size
-    each time, ~0.1 ms)."""
+class KeptBoundingRect:
+    """Mixin for a pyqtgraph item that computes its bounding rect from the pixel size on
+    every call (Qt asks a dozen times per paint: ~0.1 ms each). The rect is kept until the
+    item announces a geometry change or the view changes; a subclass also forgets it
+    (``self._bounding = None``) wherever its own data change the rect without that."""
 
     _bounding = None
-
-    def setOpts(self, **opts):  # noqa: N802 - pyqtgraph's name
-        self._bounding = None
-        super().setOpts(**opts)
 
     def boundingRect(self):  # noqa: N802 - Qt's name
         if self._bounding is None:
@@ -613,7 +605,18 @@ class Bars(pg.BarGraphItem):
 
     def viewTransformChanged(self):  # noqa: N802 - pyqtgraph's name
         self._bounding = None
-        self.prepareGeometryChange()
+        super().viewTransformChanged()
+
+
+class Bars(KeptBoundingRect, pg.BarGraphItem):
+    """``pg.BarGraphItem`` that keeps its bounding rect until its bars or the view change."""
+
+    def setOpts(self, **opts):  # noqa: N802 - pyqtgraph's name
+        self._bounding = None
+        super().setOpts(**opts)
+
+    def viewTransformChanged(self):  # noqa: N802 - pyqtgraph's name
+        self.prepareGeometryChange()  # (BarGraphItem does not: its pixel padding changed)
         super().viewTransformChanged()
 
 
