@@ -254,8 +254,12 @@ class Scene(QObject):
             self._cache[key] = compute()
         return self._cache[key]
 
-    def _derive(self, new: SceneData) -> dict:
+    def _derive(self, new: SceneData, moved_rows=None) -> dict:
         """The derived values of ``new`` that every view needs, computed now.
+
+        ``moved_rows``: the only points of ``new.X`` that differ from the current ones
+        (a drag), if known: only the blocks of rows holding them are evaluated again
+        (``engine.core.BlockedEvaluation``, the same numbers as a full pass).
 
         Raises ``ValueError`` when the engine cannot compute them (e.g. the
         scores overflow), so that ``_commit`` can refuse the edit unchanged.
@@ -264,6 +268,16 @@ class Scene(QObject):
         if "losses" in self._cache and all(_same(getattr(old, f), getattr(new, f))
                                            for f in _EVALUATED_FROM):
             return dict(self._cache)  # e.g. a score lab edit: the points' values stand
+        blocked = self._cache.get("blocked")
+        if (moved_rows is not None and blocked is not None and "Z" in self._cache
+                and new.X.shape == old.X.shape and new.y is old.y
+                and all(_same(getattr(old, f), getattr(new, f)) for f in _EVALUATED_FROM if f != "X")):
+            rows = np.asarray(moved_rows, dtype=np.intp)
+            Z = self._cache["Z"].copy()
+            Z[rows] = engine.expand_features(new.X[rows], new.features)
+            Z.flags.writeable = False
+            blocked = blocked.moved(Z, rows)
+            return {"Z": Z, **self._results(blocked)}
         cache = {}
         if new.X is old.X and new.features == old.features and "Z" in self._cache:
             cache["Z"] = self._cache["Z"]
@@ -284,8 +298,12 @@ class Scene(QObject):
         """Full-batch loss terms, accuracy and per-point losses: one pass of the engine."""
         if d.X.shape[0] == 0:
             return {"terms": None, "losses": np.empty(0)}
-        ev = engine.core.evaluate(d.W, d.b, Z, d.y, reg=d.reg, loss=d.loss)
-        return {"terms": ev.terms, "acc": ev.accuracy, "losses": ev.losses}
+        return Scene._results(engine.core.BlockedEvaluation(d.W, d.b, Z, d.y, reg=d.reg, loss=d.loss))
+
+    @staticmethod
+    def _results(blocked) -> dict:
+        ev = blocked.result
+        return {"terms": ev.terms, "acc": ev.accuracy, "losses": ev.losses, "blocked": blocked}
 
     def _evaluated(self, key):
         if key not in self._cache:
@@ -442,12 +460,13 @@ class Scene(QObject):
                     self.undo_stack.push(_SceneCommand(self, text, before, self._data, applied=True))
                 self._emit(pending)
 
-    def _commit(self, new: SceneData, text: str, merge_key=None) -> bool:
-        """Record an edit as an undo entry and apply it; False if nothing changed."""
+    def _commit(self, new: SceneData, text: str, merge_key=None, moved_rows=None) -> bool:
+        """Record an edit as an undo entry and apply it; False if nothing changed.
+        ``moved_rows``: as ``_derive``'s."""
         if all(_same(getattr(self._data, f.name), getattr(new, f.name))
                for f in dataclasses.fields(SceneData)):
             return False
-        derived = self._derive(new)  # raises ValueError: nothing changes
+        derived = self._derive(new, moved_rows)  # raises ValueError: nothing changes
         if self._batch_depth:
             self._apply(new, derived)
             return True
@@ -728,8 +747,9 @@ class Scene(QObject):
             return False
         X = d.X.copy()
         X[i] = (x, y)
-        return self._commit(d.replace(X=_frozen(X, np.float64), preset=None),
-                            f"Move point {i + 1}", merge_key)
+        X.flags.writeable = False
+        return self._commit(d.replace(X=X, preset=None), f"Move point {i + 1}", merge_key,
+                            moved_rows=(i,))
 
     def set_point_label(self, i: int, label: int) -> bool:
         d = self._data

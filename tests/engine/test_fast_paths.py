@@ -623,3 +623,103 @@ def test_an_evaluation_in_parts_equals_one_evaluation(data):
     assert terms.penalty == whole.terms.penalty
     assert_allclose(terms.dW, whole.terms.dW, rtol=1e-10, atol=1e-13)
     assert_allclose(terms.db, whole.terms.db, rtol=1e-10, atol=1e-13)
+
+
+# -- an evaluation kept by blocks, after points move ----------------------------------
+def assert_same_evaluation(got, want):
+    """Bit for bit: the same loss terms, accuracy and per-point losses."""
+    assert got.terms.total == want.terms.total
+    assert got.terms.data == want.terms.data
+    assert got.terms.penalty == want.terms.penalty
+    assert_array_equal(got.terms.dW, want.terms.dW)
+    assert_array_equal(got.terms.db, want.terms.db)
+    assert got.accuracy == want.accuracy
+    assert_array_equal(got.losses, want.losses)
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_a_blocked_evaluation_after_moves_equals_a_fresh_evaluation(data):
+    """Points moved one after another (a drag), some into ties or far away: each step
+    equals a full ``evaluate`` of the moved points exactly, whatever the blocks."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(core, "_BLOCK_ENTRIES", data.draw(st.sampled_from([12, 60, 1 << 17])))
+        mp.setattr(core, "_MIN_BLOCK", 3)
+        moves_equal_fresh_evaluations(data)
+
+
+def moves_equal_fresh_evaluations(data):
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    n = data.draw(st.integers(1, 300), label="n")
+    C = data.draw(st.integers(1, 6), label="C")
+    D = data.draw(st.integers(1, 4), label="D")
+    loss = data.draw(st.sampled_from(["softmax", "svm"]), label="loss")
+    reg = data.draw(st.sampled_from([0.0, 0.03]), label="reg")
+    W, b, X, y = problem(rng, n, D, C)
+    if C > 1:
+        W[:, 1], b[1] = W[:, 0], b[0]  # two classes tie everywhere: the first one wins
+    kept = core.BlockedEvaluation(W, b, X, y, reg=reg, loss=loss)
+    assert_same_evaluation(kept.result, evaluate(W, b, X, y, reg=reg, loss=loss))
+    for _ in range(data.draw(st.integers(1, 6), label="moves")):
+        rows = data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=3), label="rows")
+        X = X.copy()
+        X[rows] = rng.normal(size=(len(rows), D)) * data.draw(st.sampled_from([0.0, 1.0, 1e3]))
+        before = kept.result.losses.copy()
+        kept = kept.moved(X, rows)
+        assert_same_evaluation(kept.result, evaluate(W, b, X, y, reg=reg, loss=loss))
+    assert kept.result.losses is not before  # (a new array: the last result is left as it was)
+
+
+def test_a_blocked_evaluation_evaluates_only_the_blocks_of_the_moved_rows(monkeypatch):
+    monkeypatch.setattr(core, "_BLOCK_ENTRIES", 3 * 100)
+    monkeypatch.setattr(core, "_MIN_BLOCK", 3)
+    rng = np.random.default_rng(5)
+    W, b, X, y = problem(rng, 1000, 2, 3)
+    kept = core.BlockedEvaluation(W, b, X, y)
+    rows_seen = []
+    fused = core._fused_pass
+    monkeypatch.setattr(core, "_fused_pass", lambda W, b, X, *a: rows_seen.append(X.shape[0]) or
+                        fused(W, b, X, *a))
+    X = X.copy()
+    X[[5, 950]] += 1.0
+    moved = kept.moved(X, [950, 5, 5])
+    assert rows_seen == [100, 100]  # two blocks of 100 rows out of ten
+    assert_same_evaluation(moved.result, evaluate(W, b, X, y))
+
+
+def test_a_blocked_evaluation_moved_into_overflow_raises_and_keeps_the_last_result():
+    rng = np.random.default_rng(6)
+    _, b, X, y = problem(rng, 50, 2, 3)
+    W = np.array([[2.0, -2.0, 1.0], [2.0, -2.0, 1.0]])
+    kept = core.BlockedEvaluation(W, b, X, y)
+    last = kept.result.terms.total
+    X2 = X.copy()
+    X2[7] = (1e308, 1e308)
+    with pytest.raises(ValueError, match="overflow"):
+        kept.moved(X2, [7])
+    X2[7] = (np.nan, 0.0)
+    with pytest.raises(ValueError, match="finite|NaN"):
+        kept.moved(X2, [7])
+    assert kept.result.terms.total == last
+    with pytest.raises(ValueError, match="shape"):
+        kept.moved(X[:10], [7])
+    with pytest.raises(ValueError, match="rows"):
+        kept.moved(X, [50])
+
+
+def test_a_blocked_evaluation_of_overflowing_sums_moves_by_full_passes(monkeypatch):
+    """Scores whose loss sum overflows take the reference path: no blocks to reuse, and a
+    move evaluates everything again, with the same result as ``evaluate``."""
+    monkeypatch.setattr(core, "_BLOCK_ENTRIES", 12)
+    monkeypatch.setattr(core, "_MIN_BLOCK", 3)
+    W = np.array([[5e307, -5e307]])
+    b = np.zeros(2)
+    X = np.array([[1.0], [1.0], [-1.0], [0.5]])  # losses of ~1e308: their sum overflows
+    y = np.array([1, 1, 0, 0])
+    kept = core.BlockedEvaluation(W, b, X, y)
+    assert kept._parts is None
+    assert np.isfinite(kept.result.terms.total)
+    assert_same_evaluation(kept.result, evaluate(W, b, X, y))
+    X2 = X.copy()
+    X2[3] = 0.25
+    assert_same_evaluation(kept.moved(X2, [1]).result, evaluate(W, b, X2, y))

@@ -488,3 +488,44 @@ def test_one_slow_evaluation_does_not_make_a_small_dataset_lag(scene, trainer, m
             assert m.terms.total == exact.terms.total and m.accuracy == exact.accuracy
     finally:
         trainer.pause()
+
+
+@pytest.mark.parametrize("features", [(), ("x1^2", "sin(x2)")])
+def test_moving_a_point_evaluates_only_its_block_with_the_same_numbers(scene, monkeypatch,
+                                                                      features):
+    """A drag step (move_point) evaluates only the block of rows that holds the point, and
+    every number (loss terms, accuracy, per-point losses, the feature columns) equals a
+    fresh evaluation of the moved points bit for bit."""
+    monkeypatch.setattr(engine.core, "_BLOCK_ENTRIES", 3 * 64)
+    monkeypatch.setattr(engine.core, "_MIN_BLOCK", 3)
+    scene.load_preset("blobs", 1000, None, 0)
+    scene.set_features(features)
+    scene.set_reg(0.01)
+    scene.point_losses()
+    rows = []
+    fused = engine.core._fused_pass
+
+    def counting(W, b, X, *args):
+        rows.append(X.shape[0])
+        return fused(W, b, X, *args)
+
+    monkeypatch.setattr(engine.core, "_fused_pass", counting)
+    for step, i in enumerate((5, 5, 700, 999)):
+        scene.move_point(i, 0.3 * step - 4.0, 2.0 - 0.7 * step, merge_key="drag")
+        assert rows == [40 if i == 999 else 64], step  # one block (of 64 rows) of 16
+        rows.clear()
+        d = scene.data
+        Z = engine.expand_features(d.X, d.features)
+        np.testing.assert_array_equal(scene.Z, Z)
+        fresh = engine.core.evaluate(d.W, d.b, Z, d.y, reg=d.reg, loss=d.loss)
+        t = scene.loss_terms()
+        assert (t.total, t.data, t.penalty) == (fresh.terms.total, fresh.terms.data,
+                                                fresh.terms.penalty)
+        np.testing.assert_array_equal(t.dW, fresh.terms.dW)
+        np.testing.assert_array_equal(t.db, fresh.terms.db)
+        assert scene.accuracy() == fresh.accuracy
+        np.testing.assert_array_equal(scene.point_losses(), fresh.losses)
+        rows.clear()
+    scene.undo()  # the whole drag, at once
+    scene.point_losses()
+    assert rows == [1000]  # a full pass
