@@ -166,6 +166,39 @@ def test_markers_draw_exactly_as_pyqtgraph_draws_them(plot, qtbot):
     assert plot.grab().toImage() != lean  # (the comparison sees hidden points)
 
 
+def test_marker_sizes_keep_the_data_bounds_and_the_bounding_rect_follows(plot, qtbot, monkeypatch):
+    """New per-point sizes leave the points' data bounds as they were (no pass over the
+    points), while the bounding rect grows with the largest marker; moving or replacing
+    points measures them again."""
+    from explorer.views.dataset_plot import _PassiveScatter
+
+    rng = np.random.default_rng(4)
+    item = _PassiveScatter(pxMode=True, symbol="o", size=13, pen=pg.mkPen("k"),
+                           brush=pg.mkBrush(0, 120, 200))
+    plot.addItem(item)
+    item.setData(x=rng.uniform(0, 10, 300), y=rng.uniform(0, 10, 300))
+    qtbot.wait(20)
+
+    def fresh():  # pyqtgraph's bounding rect, measured from the points now
+        item.bounds = [None, None]
+        return pg.ScatterPlotItem.boundingRect(item)
+
+    small = item.boundingRect()
+    assert small == fresh()
+    measured = []
+    nanmin = np.nanmin
+    monkeypatch.setattr(np, "nanmin", lambda *a, **k: measured.append(1) or nanmin(*a, **k))
+    item.set_sizes(np.full(300, 40.0))
+    big = item.boundingRect()
+    assert measured == []
+    assert big.width() > small.width() + 10 * item.pixelVectors()[0].length()
+    assert big == fresh()
+    item.move_spots(0, 30.0, -5.0)
+    assert item.boundingRect() == fresh() and item.boundingRect().right() > 30.0
+    item.setData(x=[1.0, 2.0], y=[1.0, 2.0])
+    assert item.boundingRect() == fresh() and item.boundingRect().right() < 3.0
+
+
 def test_bars_keep_their_bounding_rect_only_while_it_holds(plot, qtbot):
     from explorer.views.widgets import Bars
 
