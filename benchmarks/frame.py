@@ -28,7 +28,10 @@ machine of the same speed would reach. Each row also plays for real for a short
 while (the Trainer's own QTimer) and reports ``live_fps``, the frames the
 dataset plot actually painted per second (``explorer.perf.FrameRateMeter``),
 and the input latency: a thread posts an event every ~20 ms and the time until
-the GUI thread handles it is recorded (``input_p50_ms``, ``input_max_ms``).
+the GUI thread handles it is recorded (``input_p50_ms``, ``input_max_ms``). Then
+it pauses: ``pause_max_ms`` is the longest the GUI thread kept input waiting from
+Pause until the paused W's metrics are exact (for a large dataset they are
+computed over the next frames: ``settle_ms``).
 
 Usage:
     python benchmarks/frame.py                 # every row (~2 minutes)
@@ -312,12 +315,27 @@ def measure_live(app, window, meter, seconds):
     probe.stop()
     elapsed = time.perf_counter() - start
     app.processEvents()  # the pings posted while playing are handled before Pause's own work
+    d = sorted(1000 * x for x in probe.delays) or [float("nan")]
+    # Pause, until the metrics are exact again
+    probe = _Probe()
+    probe.start()
+    start = time.perf_counter()
     window.trainer.pause()
+    pause_ms = 1000 * (time.perf_counter() - start)
+    poll = QTimer()
+    poll.timeout.connect(lambda: window.scene.settling or loop.quit())
+    poll.start(1)
+    if window.scene.settling:
+        loop.exec()
+    poll.stop()
+    settle_ms = 1000 * (time.perf_counter() - start)
     for _ in range(3):
         app.processEvents()
-    d = sorted(1000 * x for x in probe.delays) or [float("nan")]
+    probe.stop()
     return {"live_fps": (meter.frames - before) / elapsed,
-            "input_p50_ms": statistics.median(d), "input_max_ms": d[-1]}
+            "input_p50_ms": statistics.median(d), "input_max_ms": d[-1],
+            "pause_max_ms": max([pause_ms] + [1000 * x for x in probe.delays]),
+            "settle_ms": settle_ms}
 
 
 def versions() -> dict:
@@ -334,9 +352,10 @@ COLUMNS = [("n_points", "{:>9,}"), ("classes", "{:>2}"), ("grid", "{:>4}"), ("ba
            ("fps", "{:>5.1f}"), ("fps_cpu", "{:>5.1f}"), ("ms_frame", "{:>6.1f}"),
            ("ms_frame_cpu", "{:>6.1f}"), ("ms_frame_cpu_mean", "{:>6.1f}"), ("engine_ms_cpu", "{:>6.2f}"),
            ("regions_ms_cpu", "{:>6.2f}"), ("plots_ms_cpu", "{:>6.2f}"), ("paint_ms_cpu", "{:>6.2f}"),
-           ("live_fps", "{:>5.1f}"), ("input_p50_ms", "{:>5.1f}"), ("input_max_ms", "{:>5.1f}")]
+           ("live_fps", "{:>5.1f}"), ("input_p50_ms", "{:>5.1f}"), ("input_max_ms", "{:>5.1f}"),
+           ("pause_max_ms", "{:>5.1f}")]
 HEADERS = ["N", "C", "grid", "batch", "fps", "fps cpu", "ms", "ms cpu", "mean cpu", "engine", "regions",
-           "plots", "paint", "live fps", "in p50", "in max"]
+           "plots", "paint", "live fps", "in p50", "in max", "pause"]
 
 
 def format_row(r: dict) -> str:

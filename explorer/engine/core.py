@@ -492,6 +492,11 @@ def _rows_per_block(n_classes: int, n_features: int) -> int:
                                _SERIAL_GEMM // (n_classes * max(n_features, 1))))
 
 
+def _block_rows(n: int, n_classes: int, n_features: int) -> int:
+    """Rows per block of ``_fused_pass`` over n samples (the last block may be shorter)."""
+    return max(1, min(n, _rows_per_block(n_classes, n_features)))
+
+
 def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None):
     """The data term of ``loss_terms`` in one blockwise, classes-first pass.
 
@@ -516,7 +521,7 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None):
     n, D = X.shape
     C = W.shape[1]
     dt = X.dtype
-    k = min(n, _rows_per_block(C, D))
+    k = _block_rows(n, C, D)
     WT = W.T
     bcol = b[:, None]
     blocks = n > k
@@ -760,31 +765,103 @@ def evaluate(W, b, X, y, reg: float = 0.0, loss: str = "softmax") -> Evaluation:
 
 
 class BlockedEvaluation:
-    """``evaluate`` that keeps each block's share of the sums, so that after a few
-    points move, ``moved`` evaluates only the blocks of rows that hold them.
+    """``evaluate`` that keeps each block's share of the sums: after a few points move,
+    ``moved`` evaluates only the blocks of rows that hold them; made with ``in_steps``,
+    ``advance`` evaluates a few blocks at a time (e.g. per animation frame, so that no
+    frame pays for a large dataset whole).
 
     ``result`` is the ``Evaluation`` of (W, b) on (X, y), equal bit for bit to
     ``evaluate``'s: the pass over the data forms its sums block by block (see
-    ``_fused_pass``) and ``moved`` forms the moved blocks' shares the same way and
-    adds all shares up in the same order. A point dragged among 100,000 others costs
-    a quarter of a full pass (blocks of ~26,000 rows at 5 classes), among 10**6 one
+    ``_fused_pass``); here each block's share is formed the same way, and the shares
+    are added up in the same order. A point dragged among 100,000 others costs a
+    quarter of a full pass (blocks of ~26,000 rows at 5 classes), among 10**6 one
     fortieth; nothing accumulates from one move to the next.
 
     Arguments as ``loss_and_gradients``, checked once.
     """
 
     def __init__(self, W, b, X, y, reg: float = 0.0, loss: str = "softmax"):
-        W, b, X, y, reg, loss = _check_loss_args(W, b, X, y, reg, loss)
-        self._fresh(W, b, X, y, reg, loss)
+        self._start(*_check_loss_args(W, b, X, y, reg, loss))
+        self._fresh()
 
-    def _fresh(self, W, b, X, y, reg, loss) -> None:
+    @classmethod
+    def in_steps(cls, W, b, X, y, reg: float = 0.0, loss: str = "softmax") -> "BlockedEvaluation":
+        """Nothing evaluated yet: ``advance`` evaluates the blocks; ``result`` is None
+        until ``done``."""
+        new = object.__new__(cls)
+        new._start(*_check_loss_args(W, b, X, y, reg, loss))
+        new._parts = []
+        new._losses = np.empty(new.X.shape[0])
+        return new
+
+    def _start(self, W, b, X, y, reg, loss) -> None:
         self.W, self.b, self.X, self.y, self.reg, self.loss = W, b, X, y, reg, loss
-        losses = np.empty(X.shape[0])
+        n = X.shape[0]
+        k = _block_rows(n, W.shape[1], X.shape[1])
+        self._bounds = [(start, min(start + k, n)) for start in range(0, n, k)]
+        self.result = None
+        self.last_rows = 0  # rows the last ``advance`` evaluated
+
+    def _fresh(self) -> None:
+        """One full pass (a dataset whose sums overflow is not evaluated by blocks)."""
+        losses = np.empty(self.X.shape[0])
         parts = []
-        terms, correct = _evaluate_unchecked(W, b, X, y, reg, loss, count_correct=True,
-                                             losses=losses, parts=parts)
+        terms, correct = _evaluate_unchecked(self.W, self.b, self.X, self.y, self.reg, self.loss,
+                                             count_correct=True, losses=losses, parts=parts)
         self._parts = parts or None  # None: the sums were not formed from blocks
-        self.result = Evaluation(terms, correct / X.shape[0], losses)
+        self.result = Evaluation(terms, correct / self.X.shape[0], losses)
+
+    def _share(self, k: int, losses: np.ndarray):
+        """Block k's share of the sums (its losses into ``losses``), or None if not finite."""
+        start, stop = self._bounds[k]
+        share = []
+        with np.errstate(all="ignore"):
+            if _fused_pass(self.W, self.b, self.X[start:stop], self.y[start:stop], self.loss,
+                           True, losses[start:stop], share) is None:
+                return None
+        return share[0]
+
+    def _finish(self, parts, losses) -> bool:
+        """``result`` from every block's share; False if their sums are not finite."""
+        with np.errstate(all="ignore"):
+            r = _sum_parts(parts)
+        if r is None:
+            return False
+        total, GX, g_sum, correct = r
+        n = self.X.shape[0]
+        self._parts = parts
+        self.result = Evaluation(_terms_from_sums(self.W, self.reg, n, total, GX, g_sum),
+                                 correct / n, losses)
+        return True
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None
+
+    def advance(self, rows: int) -> bool:
+        """Evaluate the next blocks, as many whole ones as ``rows`` rows hold (at least
+        one); returns whether every block is done (``result`` is then set).
+
+        Raises ``ValueError`` as ``evaluate`` does, when the last block is done.
+        """
+        if self.done:
+            return True
+        parts, done_rows = self._parts, 0
+        while len(parts) < len(self._bounds):
+            start, stop = self._bounds[len(parts)]
+            if done_rows and done_rows + stop - start > rows:
+                break
+            share = self._share(len(parts), self._losses)
+            if share is None:  # not finite: one full pass decides (and raises)
+                self.last_rows = self.X.shape[0] - self._bounds[len(parts)][0]
+                self._fresh()
+                return True
+            parts.append(share)
+            done_rows += stop - start
+        self.last_rows = done_rows
+        if len(parts) == len(self._bounds) and not self._finish(parts, self._losses):
+            self._fresh()
+        return self.done
 
     def moved(self, X, rows) -> "BlockedEvaluation":
         """The evaluation on ``X`` (same shape and dtype as the points evaluated), which
@@ -793,6 +870,8 @@ class BlockedEvaluation:
         Only the blocks holding ``rows`` are evaluated again; the rest is reused.
         Raises ``ValueError`` as ``evaluate`` does (e.g. scores that overflow).
         """
+        if not self.done:
+            raise ValueError("the evaluation is not done: advance it first")
         if not isinstance(X, np.ndarray) or X.shape != self.X.shape or X.dtype != self.X.dtype:
             raise ValueError(f"X must be an array of shape {self.X.shape} ({self.X.dtype}), "
                              f"as the evaluated points, got {np.shape(X)}")
@@ -802,77 +881,19 @@ class BlockedEvaluation:
             raise ValueError(f"rows must lie in [0, {n}), got {rows.min()}..{rows.max()}")
         check_model(self.W, self.b, X[rows])  # the other rows were checked before
         new = object.__new__(BlockedEvaluation)
-        W, b, y, reg, loss = self.W, self.b, self.y, self.reg, self.loss
-        parts = None if self._parts is None else list(self._parts)
-        if parts is not None:
-            starts = np.array([p[0] for p in parts])
-            losses = self.result.losses.copy()
-            with np.errstate(all="ignore"):
-                for k in np.unique(np.searchsorted(starts, rows, side="right") - 1).tolist():
-                    start, stop = parts[k][:2]
-                    share = []
-                    if _fused_pass(W, b, X[start:stop], y[start:stop], loss, True,
-                                   losses[start:stop], share) is None:
-                        parts = None  # not finite: the full pass decides (and raises)
-                        break
-                    parts[k] = (start, stop, *share[0][2:])
-                r = None if parts is None else _sum_parts(parts)
-            if r is not None:
-                total, GX, g_sum, correct = r
-                new.W, new.b, new.X, new.y, new.reg, new.loss = W, b, X, y, reg, loss
-                new._parts = parts
-                new.result = Evaluation(_terms_from_sums(W, reg, n, total, GX, g_sum),
-                                        correct / n, losses)
-                return new
-        new._fresh(W, b, X, y, reg, loss)
+        new._start(self.W, self.b, X, self.y, self.reg, self.loss)
+        if self._parts is not None:
+            parts, losses = list(self._parts), self.result.losses.copy()
+            starts = np.array([start for start, _ in self._bounds])
+            for k in np.unique(np.searchsorted(starts, rows, side="right") - 1).tolist():
+                parts[k] = new._share(k, losses)
+                if parts[k] is None:
+                    break
+            else:
+                if new._finish(parts, losses):
+                    return new
+        new._fresh()  # not finite: the full pass decides (and raises)
         return new
-
-
-class EvaluationInParts:
-    """``evaluate``'s loss terms and accuracy of one (W, b) on (X, y), a block of rows at
-    a time (e.g. a few blocks per animation frame, so that no frame pays for the whole
-    dataset).
-
-    Arguments as ``loss_and_gradients``, checked once. ``advance(rows)`` evaluates the
-    next ``rows`` samples and returns whether all are done; ``result()`` then gives
-    ``(LossTerms, accuracy)``: the block means combined by their sizes, the L2 terms
-    added once, equal to one ``loss_terms`` up to rounding and to ``accuracy`` exactly.
-    """
-
-    def __init__(self, W, b, X, y, reg: float = 0.0, loss: str = "softmax"):
-        self.W, self.b, self.X, self.y, self.reg, self.loss = _check_loss_args(W, b, X, y, reg, loss)
-        self.n = self.X.shape[0]
-        self.pos = 0  # samples evaluated so far
-        self.last_rows = 0  # samples the last ``advance`` evaluated
-        self._data_sum = 0.0
-        self._dW_sum = np.zeros(self.W.shape)
-        self._db_sum = np.zeros(self.b.shape)
-        self._correct = 0
-
-    @property
-    def done(self) -> bool:
-        return self.pos >= self.n
-
-    def advance(self, rows: int) -> bool:
-        lo, hi = self.pos, min(self.n, self.pos + max(1, int(rows)))
-        terms, correct = _evaluate_unchecked(self.W, self.b, self.X[lo:hi], self.y[lo:hi], 0.0,
-                                             self.loss, count_correct=True)
-        k = hi - lo
-        self._data_sum += terms.data * k
-        self._dW_sum += terms.dW * k
-        self._db_sum += terms.db * k
-        self._correct += correct
-        self.pos, self.last_rows = hi, k
-        return self.done
-
-    def result(self) -> tuple:
-        """``(LossTerms, accuracy)`` once every sample is evaluated."""
-        if not self.done:
-            raise ValueError(f"only {self.pos} of {self.n} samples are evaluated")
-        n = self.n
-        terms = _with_penalty(self.W, self.reg, self._data_sum / n, self._dW_sum / n,
-                              self._db_sum / n)
-        return terms, self._correct / n
 
 
 def loss_and_gradients(W, b, X, y, reg: float = 0.0, loss: str = "softmax"):

@@ -594,35 +594,59 @@ def test_accuracy_of_near_ties_agrees_with_accuracy(data):
         assert evaluate(W, b, X, y, loss=loss).accuracy == accuracy(W, b, X, y), loss
 
 
-# -- an evaluation in parts -------------------------------------------------------------
+# -- an evaluation in steps ---------------------------------------------------------------
 @settings(max_examples=60, deadline=None)
 @given(data=st.data())
-def test_an_evaluation_in_parts_equals_one_evaluation(data):
-    """Blocks of any sizes: the same loss terms up to rounding, the same accuracy exactly."""
-    seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
-    rng = np.random.default_rng(seed)
-    n = data.draw(st.integers(1, 400), label="n")
-    C = data.draw(st.integers(2, 6), label="C")
-    loss = data.draw(st.sampled_from(["softmax", "svm"]), label="loss")
-    reg = data.draw(st.sampled_from([0.0, 0.03]), label="reg")
-    X = rng.normal(size=(n, 3)) * 3
-    y = rng.integers(0, C, size=n)
-    W = rng.normal(size=(3, C))
-    W[:, 1] = W[:, 0]  # two classes tie everywhere: the first one wins
-    b = rng.normal(size=C)
-    b[1] = b[0]
-    whole = evaluate(W, b, X, y, reg=reg, loss=loss)
-    parts = core.EvaluationInParts(W, b, X, y, reg=reg, loss=loss)
-    with pytest.raises(ValueError, match="evaluated"):
-        parts.result()
-    while not parts.advance(data.draw(st.integers(1, 97), label="rows")):
-        pass
-    terms, acc = parts.result()
-    assert acc == whole.accuracy
-    assert terms.total == pytest.approx(whole.terms.total, rel=1e-12)
-    assert terms.penalty == whole.terms.penalty
-    assert_allclose(terms.dW, whole.terms.dW, rtol=1e-10, atol=1e-13)
-    assert_allclose(terms.db, whole.terms.db, rtol=1e-10, atol=1e-13)
+def test_an_evaluation_in_steps_equals_one_evaluation(data):
+    """Whole blocks per step, however many rows are asked for: the very same loss terms,
+    accuracy and per-point losses as one ``evaluate``."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(core, "_BLOCK_ENTRIES", data.draw(st.sampled_from([12, 60, 1 << 17])))
+        mp.setattr(core, "_MIN_BLOCK", 3)
+        seed = data.draw(st.integers(0, 2**32 - 1), label="seed")
+        rng = np.random.default_rng(seed)
+        n = data.draw(st.integers(1, 400), label="n")
+        C = data.draw(st.integers(2, 6), label="C")
+        loss = data.draw(st.sampled_from(["softmax", "svm"]), label="loss")
+        reg = data.draw(st.sampled_from([0.0, 0.03]), label="reg")
+        X = rng.normal(size=(n, 3)) * 3
+        y = rng.integers(0, C, size=n)
+        W = rng.normal(size=(3, C))
+        W[:, 1] = W[:, 0]  # two classes tie everywhere: the first one wins
+        b = rng.normal(size=C)
+        b[1] = b[0]
+        whole = evaluate(W, b, X, y, reg=reg, loss=loss)
+        steps = core.BlockedEvaluation.in_steps(W, b, X, y, reg=reg, loss=loss)
+        assert steps.result is None and not steps.done
+        with pytest.raises(ValueError, match="not done"):
+            steps.moved(X, [0])
+        k = core._block_rows(n, C, 3)
+        sizes = [min(k, n - start) for start in range(0, n, k)]  # the blocks' rows, in order
+        evaluated = 0
+        while True:
+            rows = data.draw(st.integers(1, 97), label="rows")
+            done = steps.advance(rows)
+            # whole blocks: as many as the rows hold, at least one
+            expected = sizes.pop(0)
+            while sizes and expected + sizes[0] <= rows:
+                expected += sizes.pop(0)
+            assert steps.last_rows == expected
+            evaluated += steps.last_rows
+            if done:
+                break
+            assert steps.result is None
+        assert evaluated == n and steps.done and steps.advance(5)
+        assert_same_evaluation(steps.result, whole)
+
+
+def test_an_evaluation_in_steps_that_overflows_raises_when_done():
+    W = np.array([[2.0, -2.0], [2.0, -2.0]])
+    X = np.zeros((3000, 2))
+    X[2999] = 1e308
+    steps = core.BlockedEvaluation.in_steps(W, np.zeros(2), X, np.zeros(3000, dtype=int))
+    with pytest.raises(ValueError, match="overflow"):
+        while not steps.advance(1000):
+            pass
 
 
 # -- an evaluation kept by blocks, after points move ----------------------------------

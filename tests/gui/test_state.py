@@ -326,6 +326,8 @@ def test_large_datasets_spread_the_full_batch_evaluation_over_frames(scene, trai
     (of the parameters it started from). Either way the published metrics are exact."""
     scene.load_preset("blobs", 5000, None, 0)
     scene.set_batch_size(batch)
+    monkeypatch.setattr(engine.core, "_BLOCK_ENTRIES", 3 * 1000)  # blocks of 1000 rows
+    monkeypatch.setattr(engine.core, "_MIN_BLOCK", 3)
     monkeypatch.setattr(type(scene), "EVAL_BUDGET_S", 1e-9)  # as if 5000 points were too many
     monkeypatch.setattr(type(scene), "SPREAD_MIN_POINTS", 0)
     monkeypatch.setattr(scene, "_eval_seconds_per_row", 1.0)  # measured: slow
@@ -347,9 +349,14 @@ def test_large_datasets_spread_the_full_batch_evaluation_over_frames(scene, trai
     assert scene.metrics().step < scene.step  # it lags while training
     np.testing.assert_array_equal(scene.history.column("step")[-len(published):],
                                   [m.step for m in published])
-    trainer.pause()
+    trainer.pause()  # the paused W is evaluated over the next frames, then exact
+    qtbot.waitUntil(lambda: not scene.settling)
     m = scene.metrics()
-    assert m.step == scene.step and m.terms.total == scene.loss_terms().total
+    d = scene.data
+    exact = engine.core.evaluate(d.W, d.b, scene.Z, d.y, reg=d.reg, loss=d.loss)
+    assert m.step == scene.step
+    assert m.terms.total == exact.terms.total and m.accuracy == exact.accuracy
+    np.testing.assert_array_equal(m.terms.dW, exact.terms.dW)
 
 
 def test_a_loss_that_blows_up_stops_training_at_the_best_step(scene, trainer, qtbot):
@@ -381,17 +388,19 @@ def test_training_a_large_dataset_never_evaluates_it_whole_in_a_frame(scene, tra
     scene.load_preset("blobs", 5000, None, 0)
     scene.set_batch_size(64)
     start = scene.metrics()  # (the app shows these before Play)
+    monkeypatch.setattr(engine.core, "_BLOCK_ENTRIES", 3 * 1000)  # blocks of 1000 rows
+    monkeypatch.setattr(engine.core, "_MIN_BLOCK", 3)
     monkeypatch.setattr(type(scene), "EVAL_BUDGET_S", 1e-9)
     monkeypatch.setattr(type(scene), "SPREAD_MIN_POINTS", 0)
     monkeypatch.setattr(scene, "_eval_seconds_per_row", 1.0)
     rows = []
-    evaluate = engine.core._evaluate_unchecked  # (every evaluation of the scene passes here)
+    fused = engine.core._fused_pass  # (every pass of the scene's over the points is one)
 
-    def counting(W, b, X, *args, **kwargs):
+    def counting(W, b, X, *args):
         rows.append(X.shape[0])
-        return evaluate(W, b, X, *args, **kwargs)
+        return fused(W, b, X, *args)
 
-    monkeypatch.setattr(engine.core, "_evaluate_unchecked", counting)
+    monkeypatch.setattr(engine.core, "_fused_pass", counting)
     trainer.play()
     for _ in range(3):
         trainer.tick()
@@ -399,6 +408,77 @@ def test_training_a_large_dataset_never_evaluates_it_whole_in_a_frame(scene, tra
         assert m.step == start.step and m.terms.total == start.terms.total
     assert rows and max(rows) < scene.n_points  # chunks only
     trainer.pause()
+    qtbot.waitUntil(lambda: scene.metrics().step == scene.step)
+    assert max(rows) < scene.n_points  # pausing too
+    d = scene.data
+    rows.clear()
+    np.testing.assert_array_equal(  # (and what it computed is kept)
+        scene.point_losses(), engine.core.evaluate(d.W, d.b, scene.Z, d.y, loss=d.loss).losses)
+    assert rows == [scene.n_points]  # (the reference above)
+
+
+def test_pausing_a_large_dataset_evaluates_the_paused_w_over_the_next_frames(
+        scene, trainer, qtbot, monkeypatch):
+    """Pause never evaluates a large dataset whole: until the paused W's evaluation has
+    gone through every block over the next frames, the metrics stay the last published
+    ones (their step says so); an edit meanwhile brings its own exact metrics, and Play
+    takes the training on without a full pass."""
+    scene.load_preset("blobs", 5000, None, 0)
+    scene.set_batch_size(64)
+    monkeypatch.setattr(engine.core, "_BLOCK_ENTRIES", 3 * 500)  # blocks of 500 rows
+    monkeypatch.setattr(engine.core, "_MIN_BLOCK", 3)
+    monkeypatch.setattr(type(scene), "EVAL_BUDGET_S", 1e-9)  # 1000 rows per frame
+    monkeypatch.setattr(type(scene), "SPREAD_MIN_POINTS", 0)
+    monkeypatch.setattr(scene, "_eval_seconds_per_row", 1.0)
+    rows = []
+    fused = engine.core._fused_pass
+
+    def counting(W, b, X, *args):
+        rows.append(X.shape[0])
+        return fused(W, b, X, *args)
+
+    monkeypatch.setattr(engine.core, "_fused_pass", counting)
+    changes = []
+    scene.metrics_changed.connect(lambda: changes.append(scene.metrics().step))
+    trainer.play()
+    for _ in range(4):
+        trainer.tick()
+    trainer.pause()
+    last = scene.metrics()
+    assert scene.settling and last.step < scene.step
+    rows.clear()
+    changes.clear()
+    qtbot.waitUntil(lambda: not scene.settling)
+    assert rows == [500] * 10  # block by block, each once
+    assert changes == [scene.step]  # then once, exact
+    d = scene.data
+    exact = engine.core.evaluate(d.W, d.b, scene.Z, d.y, reg=d.reg, loss=d.loss)
+    assert scene.metrics().terms.total == exact.terms.total
+
+    # an edit while settling: its own metrics, exact, at once
+    trainer.play()
+    trainer.tick()
+    trainer.pause()
+    assert scene.settling
+    scene.set_weight(0, 0, 0.25)
+    assert not scene.settling
+    d = scene.data
+    assert scene.metrics().step == scene.step
+    assert scene.metrics().terms.total == engine.core.evaluate(
+        d.W, d.b, scene.Z, d.y, reg=d.reg, loss=d.loss).terms.total
+
+    # Play while settling: training goes on from the last published metrics
+    trainer.play()
+    trainer.tick()
+    trainer.pause()
+    assert scene.settling
+    rows.clear()
+    trainer.play()
+    trainer.tick()
+    assert not scene.settling and max(rows) <= 500  # no full pass
+    assert scene.metrics().step < scene.step  # (training spreads its evaluations again)
+    trainer.pause()
+    qtbot.waitUntil(lambda: not scene.settling)
     assert scene.metrics().step == scene.step
 
 
