@@ -1205,9 +1205,13 @@ class DatasetView(QWidget):
         classes = range(len(self.scatters))
         if (self._shown_y is y and self._shown_X is not None
                 and self._shown_X.shape == X.shape):
-            # Only some points moved (e.g. during a drag): update just those.
-            # (column by column: a reduction over the rows' 2 values runs a loop per row, ~10x slower)
-            moved = np.flatnonzero((X[:, 0] != self._shown_X[:, 0]) | (X[:, 1] != self._shown_X[:, 1]))
+            # Only some points moved (e.g. during a drag): update just those. The scene
+            # knows them after a move; otherwise compare column by column (a reduction over
+            # each row's 2 values runs a loop per row, ~10x slower).
+            moved = self.scene.moved_rows(self._shown_X)
+            if moved is None:
+                moved = np.flatnonzero((X[:, 0] != self._shown_X[:, 0])
+                                       | (X[:, 1] != self._shown_X[:, 1]))
             if moved.size <= 16:
                 lifted = self._lifted[0] if self._lifted is not None else None
                 for i in moved.tolist():

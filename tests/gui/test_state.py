@@ -609,3 +609,39 @@ def test_moving_a_point_evaluates_only_its_block_with_the_same_numbers(scene, mo
     scene.undo()  # the whole drag, at once
     scene.point_losses()
     assert rows == [1000]  # a full pass
+
+
+def test_the_scene_names_the_rows_a_move_changed(scene):
+    """After move_point, views learn which rows moved without comparing every point; after
+    any other change, or asked about other points, they must compare (None)."""
+    X0 = scene.X
+    assert scene.moved_rows(X0) is None
+    scene.move_point(3, 1.25, -0.5)
+    X1 = scene.X
+    np.testing.assert_array_equal(scene.moved_rows(X0), [3])
+    assert scene.moved_rows(X1) is None  # (nothing moved since X1)
+    scene.move_point(7, 0.0, 0.0, merge_key="drag")
+    np.testing.assert_array_equal(scene.moved_rows(X1), [7])
+    assert scene.moved_rows(X0) is None
+    rows = scene.moved_rows(X1)
+    rows[0] = 99  # a copy: the scene's answer stays
+    np.testing.assert_array_equal(scene.moved_rows(X1), [7])
+    X2 = scene.X
+    scene.set_weight(0, 0, 0.5)  # not a move of points: still asked of X2, it is X itself
+    assert scene.X is X2 and scene.moved_rows(X2) is None
+    scene.add_point(0.5, 0.5)
+    assert scene.moved_rows(X2) is None
+    assert not scene.move_point(0, *scene.X[0])  # no move: nothing to tell
+    assert scene.moved_rows(X2) is None
+    scene.undo()
+    assert scene.moved_rows(X2) is None
+
+
+def test_raw_points_are_their_own_feature_matrix(scene):
+    """Without feature maps Z is the (read-only) points themselves, not a copy of them."""
+    assert scene.Z is scene.X and not scene.Z.flags.writeable
+    scene.move_point(2, 0.5, 0.25)
+    assert scene.Z is scene.X
+    scene.set_features(("x1^2",))
+    assert scene.Z is not scene.X and scene.Z.shape == (scene.n_points, 3)
+    np.testing.assert_array_equal(scene.Z[:, :2], scene.X)
