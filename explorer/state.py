@@ -202,6 +202,7 @@ class Scene(QObject):
         self._timeline = ParameterHistory()
         self._published: Metrics | None = None  # the last full evaluation while training
         self._training_chunked = False  # metrics are being spread over frames
+        self._training = False  # between a training step and end_training
         self._job: _EvaluationJob | None = None
         # Paused after training a large dataset: the current W's evaluation goes on over
         # the next frames (the metrics stay the last published until it completes).
@@ -483,13 +484,16 @@ class Scene(QObject):
                     self.undo_stack.push(_SceneCommand(self, text, before, self._data, applied=True))
                 self._emit(pending)
 
-    def _commit(self, new: SceneData, text: str, merge_key=None, moved_rows=None) -> bool:
+    def _commit(self, new: SceneData, text: str, merge_key=None, moved_rows=None,
+                derived: dict | None = None) -> bool:
         """Record an edit as an undo entry and apply it; False if nothing changed.
-        ``moved_rows``: as ``_derive``'s (the caller knows that these points moved)."""
+        ``moved_rows``: as ``_derive``'s (the caller knows that these points moved);
+        ``derived``: the derived values of ``new``, if the caller has them."""
         known = ("X",) if moved_rows is not None else ()
         if not _changed(self._data, new, known):
             return False
-        derived = self._derive(new, moved_rows)  # raises ValueError: nothing changes
+        if derived is None:
+            derived = self._derive(new, moved_rows)  # raises ValueError: nothing changes
         if self._batch_depth:
             self._apply(new, derived, known)
             return True
@@ -600,8 +604,14 @@ class Scene(QObject):
         b[j] = v
         return self.set_weights(d.W, b, f"Set b[class {j + 1}] = {v:g}")
 
-    def set_class_vector(self, j: int, w, merge_key=None) -> bool:
-        """Set the raw-feature weights (W[0, j], W[1, j]), e.g. by dragging an arrow."""
+    def set_class_vector(self, j: int, w, merge_key=None, live: bool = False) -> bool:
+        """Set the raw-feature weights (W[0, j], W[1, j]), e.g. by dragging an arrow.
+
+        ``live``: a step of a drag. For a dataset too large to evaluate within a frame,
+        the full-batch metrics then follow a few steps behind, as while training (each
+        step evaluates a share of the points; ``metrics()`` stays the last complete
+        evaluation), until ``end_live`` makes them exact again; the rest (W, the regions,
+        any one point's values) is exact at every step."""
         d = self._data
         j = _check_int(j, "class", 0, d.n_classes - 1)
         w = np.asarray(w, dtype=float)
@@ -609,7 +619,29 @@ class Scene(QObject):
             raise ValueError(f"a class vector has 2 entries (x1, x2), got shape {w.shape}")
         W = d.W.copy()
         W[:2, j] = w
-        return self.set_weights(W, d.b, f"Drag w{j + 1}", merge_key)
+        text = f"Drag w{j + 1}"
+        if live and d.X.shape[0] and self._spread(d.X.shape[0]):
+            W, b = self._check_params(W, d.b, d.W.shape[0], d.n_classes)
+            new = d.replace(W=W, b=b)
+            Z = self.Z
+            if self._scores_bounded(W, b, Z) and _changed(d, new):
+                if not self._training_chunked and not self._settling:
+                    # shown while the drag goes on: the evaluation before it (usually kept)
+                    self._published = Metrics(d.step, d.W, d.b, self._evaluated("terms"),
+                                              self._evaluated("acc"))
+                self._training_chunked = True
+                self._commit(new, text, merge_key,
+                             derived={"Z": Z, "absmax": self._cache["absmax"]})
+                self._advance_job()
+                return True
+        return self.set_weights(W, d.b, text, merge_key)
+
+    def end_live(self) -> None:
+        """A drag (``set_class_vector(..., live=True)``) ended: the metrics become exact
+        again, over the next frames for a large dataset (see ``end_training``), unless
+        training goes on meanwhile (then its own evaluations go on)."""
+        if not self._training:
+            self.end_training()
 
     def random_weights(self, rows: int, classes: int) -> np.ndarray:
         """Random W: each class vector (x1, x2) points in a random direction with
@@ -958,6 +990,7 @@ class Scene(QObject):
         d = self._data
         W, b = self._check_params(W, b, d.W.shape[0], d.n_classes)
         new = d.replace(W=W, b=b, step=d.step + int(steps))
+        self._training = True
         n = d.X.shape[0]
         spread = self._spread(n)
         if not spread:
@@ -1070,6 +1103,7 @@ class Scene(QObject):
         goes on over the next frames, as while training (Pause itself never stalls:
         ~0.13 s at 10**6 points); until it completes, ``metrics()`` stays the last
         published. Otherwise they are computed on demand."""
+        self._training = False
         if not self._training_chunked:
             return
         self._training_chunked = False

@@ -1608,7 +1608,7 @@ class DatasetView(QWidget):
             if kind == "point":
                 self.scene.move_point(index, x + dx, y + dy, merge_key=key)
             else:
-                self.scene.set_class_vector(index, (x + dx, y + dy), merge_key=key)
+                self.scene.set_class_vector(index, (x + dx, y + dy), merge_key=key, live=True)
         except ValueError as exc:
             messages.message.emit(str(exc))
             self._set_drag(None)
@@ -1622,8 +1622,10 @@ class DatasetView(QWidget):
         redraw at ~10 Hz (``perf.interaction``), so that the plot keeps up with the mouse."""
         if (self._drag is None) != (drag is None):
             if drag is None:
-                self._drag = None
+                kind, self._drag = self._drag[0], None
                 self._drop()
+                if kind == "arrow":
+                    self.scene.end_live()  # (the metrics of every point: exact again)
                 interaction.end(self)  # (the other views catch up now)
                 return
             interaction.begin(self)

@@ -645,3 +645,56 @@ def test_raw_points_are_their_own_feature_matrix(scene):
     scene.set_features(("x1^2",))
     assert scene.Z is not scene.X and scene.Z.shape == (scene.n_points, 3)
     np.testing.assert_array_equal(scene.Z[:, :2], scene.X)
+
+
+def test_a_live_arrow_drag_over_a_large_dataset_spreads_the_metrics(scene, qtbot, monkeypatch):
+    """Steps of a drag (live) over a dataset too large to evaluate within a frame: no step
+    evaluates every point, the metrics shown are complete evaluations of the W before the
+    drag or of one of its steps, the drag is one undo entry; once it ends they become
+    exact over the next frames. A step that is not live evaluates at once, exactly."""
+    scene.load_preset("blobs", 5000, None, 0)
+    monkeypatch.setattr(engine.core, "_BLOCK_ENTRIES", 3 * 500)  # blocks of 500 rows
+    monkeypatch.setattr(engine.core, "_MIN_BLOCK", 3)
+    monkeypatch.setattr(type(scene), "EVAL_BUDGET_S", 1e-9)
+    monkeypatch.setattr(type(scene), "SPREAD_MIN_POINTS", 0)
+    monkeypatch.setattr(scene, "_eval_seconds_per_row", 1.0)
+    before = scene.metrics()
+    entries = scene.undo_stack.count()
+    rows = []
+    fused = engine.core._fused_pass
+
+    def counting(W, b, X, *args):
+        rows.append(X.shape[0])
+        return fused(W, b, X, *args)
+
+    monkeypatch.setattr(engine.core, "_fused_pass", counting)
+    Ws = [scene.W]
+    changes = []
+    scene.metrics_changed.connect(lambda: changes.append(scene.metrics()))
+    for k in range(8):
+        assert scene.set_class_vector(1, (0.3 * k - 1.0, 1.5 - 0.2 * k), merge_key="drag",
+                                      live=True)
+        Ws.append(scene.W)
+        assert max(rows) <= 1000  # a share of the points per step
+        m = scene.metrics()
+        assert any(m.W is W for W in Ws[:-1])  # a complete evaluation of an earlier W
+    assert changes and all(any(m.W is W for W in Ws) for m in changes)
+    m = changes[-1]
+    exact = engine.core.evaluate(m.W, m.b, scene.Z, scene.y, reg=scene.reg, loss=scene.loss)
+    assert m.terms.total == exact.terms.total and m.accuracy == exact.accuracy
+    assert scene.undo_stack.count() == entries + 1
+    rows.clear()
+    scene.end_live()
+    qtbot.waitUntil(lambda: not scene.settling)
+    assert max(rows) <= 1000
+    d = scene.data
+    exact = engine.core.evaluate(d.W, d.b, scene.Z, d.y, reg=d.reg, loss=d.loss)
+    m = scene.metrics()
+    assert m.W is d.W and m.terms.total == exact.terms.total and m.accuracy == exact.accuracy
+    scene.undo()  # the whole drag
+    np.testing.assert_array_equal(scene.W, Ws[0])
+    assert scene.metrics().terms.total == before.terms.total
+    rows.clear()
+    scene.set_class_vector(1, (2.0, 2.0))  # not live: exact at once
+    assert rows == [scene.n_points]  # one full pass
+    assert scene.metrics().W is scene.W
