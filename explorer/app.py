@@ -5,8 +5,6 @@ from __future__ import annotations
 import gc
 import sys
 
-import numpy as np
-
 from .qtimport import pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -41,6 +39,8 @@ def no_huge_pages_for_arrays() -> None:
     memory when such an array is first written (the common ``defrag=madvise``), a fresh
     16 MB array (10**6 points) took ~25 ms to fill instead of ~11: a stall in each move
     of a point dragged among 10**6. No effect elsewhere (NumPy without that switch)."""
+    import numpy as np
+
     switch = getattr(getattr(getattr(np, "_core", None), "multiarray", None),
                      "_set_madvise_hugepage", None)
     if switch is not None:
