@@ -819,7 +819,7 @@ class BlockedEvaluation:
             if _fused_pass(self.W, self.b, self.X[start:stop], self.y[start:stop], self.loss,
                            True, losses[start:stop], share) is None:
                 return None
-        return share[0]
+        return (start, stop, *share[0][2:])  # (the pass over the block saw rows 0..stop-start)
 
     def _finish(self, parts, losses) -> bool:
         """``result`` from every block's share; False if their sums are not finite."""
