@@ -632,7 +632,10 @@ class Scene(QObject):
                 self._training_chunked = True
                 self._commit(new, text, merge_key,
                              derived={"Z": Z, "absmax": self._cache["absmax"]})
-                self._advance_job()
+                try:
+                    self._advance_job()
+                except ValueError:  # (an overflowing gradient: end_live's evaluation says so)
+                    pass
                 return True
         return self.set_weights(W, d.b, text, merge_key)
 

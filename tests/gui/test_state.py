@@ -698,3 +698,21 @@ def test_a_live_arrow_drag_over_a_large_dataset_spreads_the_metrics(scene, qtbot
     scene.set_class_vector(1, (2.0, 2.0))  # not live: exact at once
     assert rows == [scene.n_points]  # one full pass
     assert scene.metrics().W is scene.W
+
+
+def test_a_live_drag_step_whose_share_cannot_be_evaluated_still_moves_w(scene, monkeypatch):
+    """(Defensive: bounded coordinates keep the gradient finite.) A share of the evaluation
+    that raises leaves the step applied and the last complete metrics shown."""
+    scene.load_preset("blobs", 3000, None, 0)
+    monkeypatch.setattr(type(scene), "SPREAD_MIN_POINTS", 0)
+    monkeypatch.setattr(type(scene), "EVAL_BUDGET_S", 1e-9)
+    monkeypatch.setattr(scene, "_eval_seconds_per_row", 1.0)
+    before = scene.metrics()
+
+    def overflow():
+        raise ValueError("the gradient X.T @ (P - Y) overflows: the points are too large")
+
+    monkeypatch.setattr(scene, "_advance_job", overflow)
+    assert scene.set_class_vector(0, (1.5, -0.5), merge_key="drag", live=True)
+    np.testing.assert_array_equal(scene.W[:2, 0], [1.5, -0.5])
+    assert scene.metrics().terms.total == before.terms.total
