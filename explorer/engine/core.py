@@ -529,9 +529,7 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None):
         buf = np.empty(C * k, dtype=dt)
         offsets = np.arange(k)
         flat = np.empty(k, dtype=np.intp)
-    total = 0.0
-    correct = 0
-    GX = g_sum = None
+    shares = []
     softmax = loss == "softmax"
     if count_correct:
         # A bound on how far these scores (a BLAS product) and ``_scores_rowwise``'s
@@ -595,8 +593,6 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None):
             ps = M.sum(axis=0)
             G = pos.astype(dt)
             G.reshape(-1)[f] = -pos.sum(axis=0)
-        block_total = ps.sum()
-        total += block_total
         block_correct = 0
         if losses is not None:
             losses[start:stop] = ps
@@ -613,27 +609,18 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None):
                 i = np.flatnonzero(close)
                 Ss = _scores_rowwise(W, b, Xb[i])
                 block_correct += int(np.count_nonzero(Ss.argmax(axis=1) == yb[i]))
-            correct += block_correct
-        block_GX = np.dot(G, Xb)
-        block_g_sum = G.sum(axis=1)
-        if parts is not None:
-            parts.append((start, stop, block_total, block_GX.copy(), block_g_sum.copy(), block_correct))
-        if GX is None:
-            GX, g_sum = block_GX, block_g_sum
-        else:
-            GX += block_GX
-            g_sum += block_g_sum
-    # A non-finite score or loss makes the loss sum inf or NaN (each per-sample
-    # loss is >= 0 or NaN); then G and its column sums are finite and only
-    # G.T @ X can still overflow.
-    if not (math.isfinite(total) and np.isfinite(GX).all()):
-        return None
-    return total, GX, g_sum, correct
+        shares.append((start, stop, ps.sum(), np.dot(G, Xb), G.sum(axis=1), block_correct))
+    if parts is not None:
+        parts.extend(shares)
+    return _sum_parts(shares)
 
 
 def _sum_parts(parts):
-    """``_fused_pass``'s result from its blocks' shares, added up in its order (the same
-    operations on the same numbers: the very same sums)."""
+    """``_fused_pass``'s result from its blocks' shares, added up in order: the pass
+    itself ends here, so shares kept from several passes add up to the very sums one
+    pass over them all gives. None when a sum is not finite: a non-finite score or
+    loss makes the loss sum inf or NaN (each per-sample loss is >= 0 or NaN); then G
+    and its column sums are finite and only G.T @ X can still overflow."""
     total = 0.0
     correct = 0
     GX = g_sum = None
