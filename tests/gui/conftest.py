@@ -64,3 +64,36 @@ def window(qtbot):
     running = w.trainer.running
     w.trainer.pause()
     assert not running, "the test left training running"
+
+
+@pytest.fixture
+def passes(monkeypatch):
+    """The rows of every pass of the engine over points (``engine.core._fused_pass``: a
+    full evaluation, a block of one, a share of one spread over frames), in order."""
+    from explorer import engine
+
+    rows = []
+    fused = engine.core._fused_pass
+
+    def counting(W, b, X, *args):
+        rows.append(X.shape[0])
+        return fused(W, b, X, *args)
+
+    monkeypatch.setattr(engine.core, "_fused_pass", counting)
+    return rows
+
+
+@pytest.fixture
+def spread(monkeypatch):
+    """``spread(scene, block_rows)``: the scene takes its dataset as too large to evaluate
+    within a frame (1000 rows per frame), and the engine's passes go by blocks of
+    ``block_rows`` rows (at 3 classes)."""
+    from explorer import engine
+
+    def apply(scene, block_rows: int) -> None:
+        monkeypatch.setattr(engine.core, "_BLOCK_ENTRIES", 3 * block_rows)
+        monkeypatch.setattr(engine.core, "_MIN_BLOCK", 3)
+        monkeypatch.setattr(type(scene), "EVAL_BUDGET_S", 1e-9)
+        monkeypatch.setattr(type(scene), "SPREAD_MIN_POINTS", 0)
+        monkeypatch.setattr(scene, "_eval_seconds_per_row", 1.0)
+    return apply

@@ -236,7 +236,7 @@ def test_dragging_an_arrow_tip_sets_the_class_vector(view, qtbot, scene):
 
 
 def test_an_arrow_drag_over_a_large_dataset_spreads_its_metrics_then_settles(
-        view, qtbot, scene, monkeypatch):
+        view, qtbot, scene, spread, passes):
     """Over a dataset too large to evaluate within a frame, the moves of an arrow drag do not
     evaluate every point (the metrics follow as while training); on release they become
     exact for the final W over the next frames."""
@@ -246,19 +246,9 @@ def test_an_arrow_drag_over_a_large_dataset_spreads_its_metrics_then_settles(
     scene.set_weights(np.array([[3.0, -3.0, 0.0], [0.0, 0.0, -3.0]]), np.zeros(3))
     view.size_by_loss_check.setChecked(False)  # (as it is off above 20,000 points: sizes
     # need every point's loss)
-    monkeypatch.setattr(engine.core, "_BLOCK_ENTRIES", 3 * 500)  # blocks of 500 rows
-    monkeypatch.setattr(engine.core, "_MIN_BLOCK", 3)
-    monkeypatch.setattr(type(scene), "SPREAD_MIN_POINTS", 0)
-    monkeypatch.setattr(type(scene), "EVAL_BUDGET_S", 1e-9)
-    monkeypatch.setattr(scene, "_eval_seconds_per_row", 1.0)
-    rows = []
-    fused = engine.core._fused_pass
-
-    def counting(W, b, X, *args):
-        rows.append(X.shape[0])
-        return fused(W, b, X, *args)
-
-    monkeypatch.setattr(engine.core, "_fused_pass", counting)
+    spread(scene, 500)
+    rows = passes
+    rows.clear()
     drag(qtbot, view.plot.viewport(), pixel(view, -3.0, 0.0), pixel(view, -2.0, 3.5))
     assert rows and max(rows) <= 1000  # never every point at once
     qtbot.waitUntil(lambda: not scene.settling)

@@ -321,16 +321,12 @@ def test_an_edit_in_place_keeps_the_momentum(scene, trainer):
 
 @pytest.mark.parametrize("batch", [None, 64], ids=["full batch", "minibatch"])
 def test_large_datasets_spread_the_full_batch_evaluation_over_frames(scene, trainer, qtbot,
-                                                                     monkeypatch, batch):
+                                                                     spread, batch):
     """Minibatches: an evaluation spread over frames; full batch: each step's own pass
     (of the parameters it started from). Either way the published metrics are exact."""
     scene.load_preset("blobs", 5000, None, 0)
     scene.set_batch_size(batch)
-    monkeypatch.setattr(engine.core, "_BLOCK_ENTRIES", 3 * 1000)  # blocks of 1000 rows
-    monkeypatch.setattr(engine.core, "_MIN_BLOCK", 3)
-    monkeypatch.setattr(type(scene), "EVAL_BUDGET_S", 1e-9)  # as if 5000 points were too many
-    monkeypatch.setattr(type(scene), "SPREAD_MIN_POINTS", 0)
-    monkeypatch.setattr(scene, "_eval_seconds_per_row", 1.0)  # measured: slow
+    spread(scene, 1000)  # as if 5000 points were too many
     trainer.play()
     published = []
     scene.metrics_changed.connect(lambda: published.append(scene.metrics()))
@@ -382,25 +378,15 @@ def test_a_loss_that_blows_up_stops_training_at_the_best_step(scene, trainer, qt
 
 
 def test_training_a_large_dataset_never_evaluates_it_whole_in_a_frame(scene, trainer, qtbot,
-                                                                       monkeypatch):
+                                                                       spread, passes):
     """Before the first spread evaluation completes, the metrics shown are those of the
     step the run started from: no frame pays for a pass over every point."""
     scene.load_preset("blobs", 5000, None, 0)
     scene.set_batch_size(64)
     start = scene.metrics()  # (the app shows these before Play)
-    monkeypatch.setattr(engine.core, "_BLOCK_ENTRIES", 3 * 1000)  # blocks of 1000 rows
-    monkeypatch.setattr(engine.core, "_MIN_BLOCK", 3)
-    monkeypatch.setattr(type(scene), "EVAL_BUDGET_S", 1e-9)
-    monkeypatch.setattr(type(scene), "SPREAD_MIN_POINTS", 0)
-    monkeypatch.setattr(scene, "_eval_seconds_per_row", 1.0)
-    rows = []
-    fused = engine.core._fused_pass  # (every pass of the scene's over the points is one)
-
-    def counting(W, b, X, *args):
-        rows.append(X.shape[0])
-        return fused(W, b, X, *args)
-
-    monkeypatch.setattr(engine.core, "_fused_pass", counting)
+    spread(scene, 1000)
+    rows = passes
+    rows.clear()
     trainer.play()
     for _ in range(3):
         trainer.tick()
@@ -418,26 +404,15 @@ def test_training_a_large_dataset_never_evaluates_it_whole_in_a_frame(scene, tra
 
 
 def test_pausing_a_large_dataset_evaluates_the_paused_w_over_the_next_frames(
-        scene, trainer, qtbot, monkeypatch):
+        scene, trainer, qtbot, spread, passes):
     """Pause never evaluates a large dataset whole: until the paused W's evaluation has
     gone through every block over the next frames, the metrics stay the last published
     ones (their step says so); an edit meanwhile brings its own exact metrics, and Play
     takes the training on without a full pass."""
     scene.load_preset("blobs", 5000, None, 0)
     scene.set_batch_size(64)
-    monkeypatch.setattr(engine.core, "_BLOCK_ENTRIES", 3 * 500)  # blocks of 500 rows
-    monkeypatch.setattr(engine.core, "_MIN_BLOCK", 3)
-    monkeypatch.setattr(type(scene), "EVAL_BUDGET_S", 1e-9)  # 1000 rows per frame
-    monkeypatch.setattr(type(scene), "SPREAD_MIN_POINTS", 0)
-    monkeypatch.setattr(scene, "_eval_seconds_per_row", 1.0)
-    rows = []
-    fused = engine.core._fused_pass
-
-    def counting(W, b, X, *args):
-        rows.append(X.shape[0])
-        return fused(W, b, X, *args)
-
-    monkeypatch.setattr(engine.core, "_fused_pass", counting)
+    spread(scene, 500)  # blocks of 500 rows, 1000 rows per frame
+    rows = passes
     changes = []
     scene.metrics_changed.connect(lambda: changes.append(scene.metrics().step))
     trainer.play()
@@ -520,21 +495,15 @@ def test_metrics_never_raise_when_w_cannot_be_evaluated(scene, monkeypatch):
     assert m.step == scene.step and m.terms is None and m.accuracy is None
 
 
-def test_score_lab_edits_do_not_evaluate_the_points_again(scene, monkeypatch):
+def test_score_lab_edits_do_not_evaluate_the_points_again(scene, passes):
     """The score lab's scores, class, temperature and naive switch leave every point's
     score and loss as they are: an edit of them reuses the evaluation (a pass over all
     points: ~10 ms at 100,000); an edit of W still evaluates, exactly."""
     scene.load_preset("blobs", 2000, None, 0)
     scene.select(None)
     losses, metrics = scene.point_losses(), scene.metrics()
-    rows = []
-    evaluate = engine.core._evaluate_unchecked
-
-    def counting(W, b, X, *args, **kwargs):
-        rows.append(X.shape[0])
-        return evaluate(W, b, X, *args, **kwargs)
-
-    monkeypatch.setattr(engine.core, "_evaluate_unchecked", counting)
+    rows = passes
+    rows.clear()
     scene.set_score(0, float(scene.scores[0]) + 0.5)
     scene.set_true_class(1)
     scene.set_temperature(2.0)
@@ -572,7 +541,7 @@ def test_one_slow_evaluation_does_not_make_a_small_dataset_lag(scene, trainer, m
 
 @pytest.mark.parametrize("features", [(), ("x1^2", "sin(x2)")])
 def test_moving_a_point_evaluates_only_its_block_with_the_same_numbers(scene, monkeypatch,
-                                                                      features):
+                                                                      passes, features):
     """A drag step (move_point) evaluates only the block of rows that holds the point, and
     every number (loss terms, accuracy, per-point losses, the feature columns) equals a
     fresh evaluation of the moved points bit for bit."""
@@ -582,14 +551,8 @@ def test_moving_a_point_evaluates_only_its_block_with_the_same_numbers(scene, mo
     scene.set_features(features)
     scene.set_reg(0.01)
     scene.point_losses()
-    rows = []
-    fused = engine.core._fused_pass
-
-    def counting(W, b, X, *args):
-        rows.append(X.shape[0])
-        return fused(W, b, X, *args)
-
-    monkeypatch.setattr(engine.core, "_fused_pass", counting)
+    rows = passes
+    rows.clear()
     for step, i in enumerate((5, 5, 700, 999)):
         scene.move_point(i, 0.3 * step - 4.0, 2.0 - 0.7 * step, merge_key="drag")
         assert rows == [40 if i == 999 else 64], step  # one block (of 64 rows) of 16
@@ -647,27 +610,18 @@ def test_raw_points_are_their_own_feature_matrix(scene):
     np.testing.assert_array_equal(scene.Z[:, :2], scene.X)
 
 
-def test_a_live_arrow_drag_over_a_large_dataset_spreads_the_metrics(scene, qtbot, monkeypatch):
+def test_a_live_arrow_drag_over_a_large_dataset_spreads_the_metrics(scene, qtbot, spread,
+                                                                     passes):
     """Steps of a drag (live) over a dataset too large to evaluate within a frame: no step
     evaluates every point, the metrics shown are complete evaluations of the W before the
     drag or of one of its steps, the drag is one undo entry; once it ends they become
     exact over the next frames. A step that is not live evaluates at once, exactly."""
     scene.load_preset("blobs", 5000, None, 0)
-    monkeypatch.setattr(engine.core, "_BLOCK_ENTRIES", 3 * 500)  # blocks of 500 rows
-    monkeypatch.setattr(engine.core, "_MIN_BLOCK", 3)
-    monkeypatch.setattr(type(scene), "EVAL_BUDGET_S", 1e-9)
-    monkeypatch.setattr(type(scene), "SPREAD_MIN_POINTS", 0)
-    monkeypatch.setattr(scene, "_eval_seconds_per_row", 1.0)
+    spread(scene, 500)
     before = scene.metrics()
     entries = scene.undo_stack.count()
-    rows = []
-    fused = engine.core._fused_pass
-
-    def counting(W, b, X, *args):
-        rows.append(X.shape[0])
-        return fused(W, b, X, *args)
-
-    monkeypatch.setattr(engine.core, "_fused_pass", counting)
+    rows = passes
+    rows.clear()
     Ws = [scene.W]
     changes = []
     scene.metrics_changed.connect(lambda: changes.append(scene.metrics()))
@@ -700,13 +654,12 @@ def test_a_live_arrow_drag_over_a_large_dataset_spreads_the_metrics(scene, qtbot
     assert scene.metrics().W is scene.W
 
 
-def test_a_live_drag_step_whose_share_cannot_be_evaluated_still_moves_w(scene, monkeypatch):
+def test_a_live_drag_step_whose_share_cannot_be_evaluated_still_moves_w(scene, monkeypatch,
+                                                                          spread):
     """(Defensive: bounded coordinates keep the gradient finite.) A share of the evaluation
     that raises leaves the step applied and the last complete metrics shown."""
     scene.load_preset("blobs", 3000, None, 0)
-    monkeypatch.setattr(type(scene), "SPREAD_MIN_POINTS", 0)
-    monkeypatch.setattr(type(scene), "EVAL_BUDGET_S", 1e-9)
-    monkeypatch.setattr(scene, "_eval_seconds_per_row", 1.0)
+    spread(scene, 500)
     before = scene.metrics()
 
     def overflow():
