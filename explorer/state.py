@@ -624,7 +624,7 @@ class Scene(QObject):
             W, b = self._check_params(W, d.b, d.W.shape[0], d.n_classes)
             new = d.replace(W=W, b=b)
             Z = self.Z
-            if self._scores_bounded(W, b, Z) and _changed(d, new):
+            if self._evaluable(W, b, Z, d.reg) and _changed(d, new):
                 if not self._training_chunked and not self._settling:
                     # shown while the drag goes on: the evaluation before it (usually kept)
                     self._published = Metrics(d.step, d.W, d.b, self._evaluated("terms"),
@@ -1006,7 +1006,7 @@ class Scene(QObject):
             self._apply(new, derived)
         else:
             Z = self.Z
-            if not self._scores_bounded(W, b, Z):
+            if not self._evaluable(W, b, Z, d.reg):
                 self._derive(new)  # the exact check, which raises the engine's message
             if evaluated is None and (self._published is None
                                       or not (self._training_chunked or self._settling)):
@@ -1036,6 +1036,18 @@ class Scene(QObject):
         tl.truncate_after(d.step)
         for k, (Wk, bk, loss) in enumerate(records, start=1):
             tl.record(d.step + k, Wk, bk, loss)
+
+    def _evaluable(self, W, b, Z, reg: float) -> bool:
+        """A cheap proof that the engine can evaluate (W, b) on the points without a pass
+        over them: every score is finite (then so are the losses' mean and the gradient,
+        the coordinates being bounded) and so is the L2 penalty."""
+        if not self._scores_bounded(W, b, Z):
+            return False
+        try:
+            engine.l2_penalty(W, reg)
+        except ValueError:
+            return False
+        return True
 
     def _scores_bounded(self, W, b, Z) -> bool:
         """A cheap proof that every score of ``Z @ W + b`` is finite (|s| < 1e300)."""

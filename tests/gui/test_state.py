@@ -1,6 +1,7 @@
 """The scene state: validation, no-op edits, derived values, undo/redo, training runs."""
 
 import dataclasses
+import math
 
 import numpy as np
 import pytest
@@ -669,3 +670,19 @@ def test_a_live_drag_step_whose_share_cannot_be_evaluated_still_moves_w(scene, m
     assert scene.set_class_vector(0, (1.5, -0.5), merge_key="drag", live=True)
     np.testing.assert_array_equal(scene.W[:2, 0], [1.5, -0.5])
     assert scene.metrics().terms.total == before.terms.total
+
+
+def test_a_live_drag_to_weights_the_engine_cannot_evaluate_is_refused(scene, spread):
+    """Scores can stay finite while the L2 penalty overflows (|w| ~ 1e200): a live step
+    is refused as any edit is (the engine's message, nothing changed), not applied with
+    metrics that could never be computed."""
+    scene.load_preset("blobs", 600, None, 0)
+    scene.set_reg(0.001)
+    spread(scene, 100)
+    before, count = scene.data, scene.undo_stack.count()
+    with pytest.raises(ValueError, match="L2 penalty"):
+        scene.set_class_vector(0, (0.0, -1e200), merge_key="drag", live=True)
+    assert scene.data is before and scene.undo_stack.count() == count
+    assert scene.set_class_vector(0, (0.0, -1e100), merge_key="drag", live=True)
+    scene.end_live()
+    assert math.isfinite(scene.loss_terms().total)
