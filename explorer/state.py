@@ -431,8 +431,7 @@ class Scene(QObject):
             return
         self._last_move = None  # (a move sets it again once applied)
         if self._settling:  # an edit (or training again): its own metrics from now on
-            self._settling = False
-            self._settle_timer.stop()
+            self._stop_settling()
         if derived is not None:
             self._cache = derived
         elif changed & {"dataset", "features", "weights", "classes", "hyper"}:
@@ -1064,9 +1063,9 @@ class Scene(QObject):
         """Whether a full-batch evaluation of n points is spread over frames while training."""
         return n >= self.SPREAD_MIN_POINTS and self._eval_seconds_per_row * n > self.EVAL_BUDGET_S
 
-    def _advance_job(self) -> _EvaluationJob | None:
-        """Evaluate the next rows of the current full-batch job; publish it when done (the
-        job is then returned)."""
+    def _advance_job(self) -> None:
+        """Evaluate the next rows of the current full-batch job; publish it when done (when
+        settling after a pause, keep the paused W's own as the exact evaluation)."""
         d = self._data
         job = self._job
         if job is None or not job.valid_for(d, self.Z):
@@ -1076,17 +1075,13 @@ class Scene(QObject):
         done = job.parts.advance(rows)
         self._eval_seconds_per_row = (time.perf_counter() - t0) / max(job.parts.last_rows, 1)
         if not done:
-            return None
+            return
         if self._settling and job.evaluates(d, self.Z):
             # the paused W itself: its metrics are exact now, as an edit's would be
-            self._settling = False
-            self._settle_timer.stop()
-            self._job = self._published = None
             self._cache.update(self._results(job.parts))
-            self.metrics_changed.emit()
+            self._stop_settling(exact=True)
         else:
             self._publish(job.result())
-        return job
 
     def _settle(self) -> None:
         """One frame's share of the paused W's evaluation (see ``end_training``)."""
@@ -1096,8 +1091,14 @@ class Scene(QObject):
         try:
             self._advance_job()
         except ValueError:  # W cannot be evaluated: the metrics say so (see ``metrics``)
-            self._settling = False
-            self._settle_timer.stop()
+            self._stop_settling(exact=True)
+
+    def _stop_settling(self, exact: bool = False) -> None:
+        """No more of the paused W's evaluation over frames. ``exact``: the metrics are the
+        current W's from now on (computed, or known not to be computable): say so."""
+        self._settling = False
+        self._settle_timer.stop()
+        if exact:
             self._job = self._published = None
             self.metrics_changed.emit()
 
