@@ -201,7 +201,7 @@ class Scene(QObject):
         self._history = TrainingCurves()
         self._timeline = ParameterHistory()
         self._published: Metrics | None = None  # the last full evaluation while training
-        self._training_chunked = False  # metrics are being spread over frames
+        self._spreading = False  # metrics spread over frames (training or a live drag)
         self._training = False  # between a training step and end_training
         self._job: _EvaluationJob | None = None
         # Paused after training a large dataset: the current W's evaluation goes on over
@@ -364,7 +364,7 @@ class Scene(QObject):
         Its ``terms`` and ``accuracy`` are None without points, or when the engine
         cannot evaluate W (a gradient that overflows): it never raises.
         """
-        if self._published is not None and (self._training_chunked or self._settling):
+        if self._published is not None and (self._spreading or self._settling):
             return self._published
         d = self._data
         try:
@@ -454,7 +454,7 @@ class Scene(QObject):
             return
         if "classes" in groups:
             groups = groups | {"dataset", "weights", "scores"}
-        if groups & {"classes", "features", "dataset", "weights", "hyper"} and not self._training_chunked:
+        if groups & {"classes", "features", "dataset", "weights", "hyper"} and not self._spreading:
             groups = groups | {"metrics"}
         if groups & {"scores", "selection", "classes"} or (
                 self._selected is not None and groups & {"weights", "dataset", "features"}):
@@ -622,15 +622,10 @@ class Scene(QObject):
         if live and d.X.shape[0] and self._spread(d.X.shape[0]):
             W, b = self._check_params(W, d.b, d.W.shape[0], d.n_classes)
             new = d.replace(W=W, b=b)
-            Z = self.Z
-            if self._evaluable(W, b, Z, d.reg) and _changed(d, new):
-                if not self._training_chunked and not self._settling:
-                    # shown while the drag goes on: the evaluation before it (usually kept)
-                    self._published = Metrics(d.step, d.W, d.b, self._evaluated("terms"),
-                                              self._evaluated("acc"))
-                self._training_chunked = True
-                self._commit(new, text, merge_key,
-                             derived={"Z": Z, "absmax": self._cache["absmax"]})
+            derived = self._unevaluated(new)
+            if derived is not None and _changed(d, new):
+                self._spread_metrics()
+                self._commit(new, text, merge_key, derived=derived)
                 try:
                     self._advance_job()
                 except ValueError:  # (an overflowing gradient: end_live's evaluation says so)
@@ -1000,22 +995,15 @@ class Scene(QObject):
             derived = self._derive(new)  # raises ValueError: nothing changes
             if n:
                 self._eval_seconds_per_row = (time.perf_counter() - t0) / n
-            self._training_chunked = False
+            self._spreading = False
             self._job = None
             self._apply(new, derived)
         else:
-            Z = self.Z
-            if not self._evaluable(W, b, Z, d.reg):
+            derived = self._unevaluated(new)
+            if derived is None:
                 self._derive(new)  # the exact check, which raises the engine's message
-            if evaluated is None and (self._published is None
-                                      or not (self._training_chunked or self._settling)):
-                # Until the first spread evaluation completes, the metrics are those of
-                # the step the run started from (computed once, usually cached already):
-                # never a full evaluation of the current W in a training frame.
-                self._published = Metrics(d.step, d.W, d.b, self._evaluated("terms"),
-                                          self._evaluated("acc"))
-            self._training_chunked = True
-            self._apply(new, {"Z": Z, "absmax": self._cache["absmax"]})
+            self._spread_metrics(keep_published=evaluated is not None)
+            self._apply(new, derived)
         self._record_timeline(d, records)
         if spread and evaluated is not None:
             self._publish(Metrics(new.step - 1, *evaluated))
@@ -1036,17 +1024,32 @@ class Scene(QObject):
         for k, (Wk, bk, loss) in enumerate(records, start=1):
             tl.record(d.step + k, Wk, bk, loss)
 
-    def _evaluable(self, W, b, Z, reg: float) -> bool:
-        """A cheap proof that the engine can evaluate (W, b) on the points without a pass
-        over them: every score is finite (then so are the losses' mean and the gradient,
-        the coordinates being bounded) and so is the L2 penalty."""
-        if not self._scores_bounded(W, b, Z):
-            return False
+    def _unevaluated(self, new: SceneData) -> dict | None:
+        """The derived values of ``new`` (same points as now, new W or b) without a pass
+        over the points, for a frame whose metrics are spread over frames; None unless a
+        cheap proof says the engine can evaluate it: every score is finite (then so are
+        the losses' mean and the gradient, the coordinates being bounded) and so is the
+        L2 penalty."""
+        Z = self.Z
+        if not self._scores_bounded(new.W, new.b, Z):
+            return None
         try:
-            engine.l2_penalty(W, reg)
+            engine.l2_penalty(new.W, new.reg)
         except ValueError:
-            return False
-        return True
+            return None
+        return {"Z": Z, "absmax": self._cache["absmax"]}
+
+    def _spread_metrics(self, keep_published: bool = False) -> None:
+        """From now on the metrics are spread over frames (a large dataset's training or
+        live drag). Until the first spread evaluation completes they stay those of the
+        current W (computed once, usually kept; ``keep_published``: the caller publishes
+        its own): never a full evaluation of a new W within a frame."""
+        if not keep_published and (self._published is None
+                                    or not (self._spreading or self._settling)):
+            d = self._data
+            self._published = Metrics(d.step, d.W, d.b, self._evaluated("terms"),
+                                      self._evaluated("acc"))
+        self._spreading = True
 
     def _scores_bounded(self, W, b, Z) -> bool:
         """A cheap proof that every score of ``Z @ W + b`` is finite (|s| < 1e300)."""
@@ -1120,9 +1123,9 @@ class Scene(QObject):
         ~0.13 s at 10**6 points); until it completes, ``metrics()`` stays the last
         published. Otherwise they are computed on demand."""
         self._training = False
-        if not self._training_chunked:
+        if not self._spreading:
             return
-        self._training_chunked = False
+        self._spreading = False
         d = self._data
         if (self._published is not None and "terms" not in self._cache
                 and self._spread(d.X.shape[0])):

@@ -333,7 +333,7 @@ def test_large_datasets_spread_the_full_batch_evaluation_over_frames(scene, trai
     scene.metrics_changed.connect(lambda: published.append(scene.metrics()))
     for _ in range(12):
         trainer.tick()
-    assert scene._training_chunked
+    assert scene._spreading
     assert published, "no evaluation completed"
     for m in published:
         W, b, _ = scene.timeline.at(m.step)
