@@ -497,6 +497,14 @@ def _block_rows(n: int, n_classes: int, n_features: int) -> int:
     return max(1, min(n, _rows_per_block(n_classes, n_features)))
 
 
+def _count_per_sample(B: np.ndarray) -> np.ndarray:
+    """``np.count_nonzero(B, axis=0)`` of a (n_classes, n) bool array: for fewer than 255
+    classes, as bytes added row by row (~3x quicker than counting into 64-bit integers)."""
+    if B.shape[0] < 255:
+        return np.add.reduce(B.view(np.uint8), axis=0, dtype=np.uint8)
+    return np.count_nonzero(B, axis=0)
+
+
 def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None):
     """The data term of ``loss_terms`` in one blockwise, classes-first pass.
 
@@ -566,8 +574,7 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None):
             np.exp(S, out=S)
             if count_correct:
                 # classes within tol of the best score (the best one included)
-                near = np.count_nonzero(S >= math.exp(-tol), axis=0) if tol < 700 else \
-                    np.full(L, C)
+                near = _count_per_sample(S >= math.exp(-tol)) if tol < 700 else np.full(L, C)
             se = S.sum(axis=0)
             if dt == np.float64:
                 ps = m - sy
@@ -586,8 +593,7 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None):
             M.reshape(-1)[f] = 0.0
             if count_correct:
                 # classes within tol of the label's score (margin >= 1 - tol), and the label
-                near = np.count_nonzero(M >= 1.0 - tol, axis=0) + 1 if tol < 0.5 else \
-                    np.full(L, C)
+                near = _count_per_sample(M >= 1.0 - tol) + 1 if tol < 0.5 else np.full(L, C)
             pos = M > 0
             np.maximum(M, 0.0, out=M)
             ps = M.sum(axis=0)

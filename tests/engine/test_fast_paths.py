@@ -331,6 +331,18 @@ def test_scores_by_blocks_equal_one_product(tiny_blocks, monkeypatch, dtype):
     assert core._rows_per_block(4, 2) == 3
 
 
+@pytest.mark.parametrize("classes", [1, 2, 5, 254, 255, 300])
+def test_the_pass_counts_near_classes_as_count_nonzero_does(classes):
+    """The pass counts the classes near each sample's best score as bytes (fewer than
+    255 classes) or as count_nonzero does (more): the same counts, none wrapped around."""
+    rng = np.random.default_rng(classes)
+    for fill in (0.0, 0.5, 1.0):  # none, about half, every class near
+        B = rng.random((classes, 300)) < fill
+        counts = core._count_per_sample(B)
+        assert_array_equal(counts, np.count_nonzero(B, axis=0))
+        assert_array_equal(counts + 1, np.count_nonzero(B, axis=0) + 1)  # (svm adds the label)
+
+
 @pytest.mark.parametrize("block", [1, 50, 1 << 16])
 @pytest.mark.parametrize("names", [(), ("x1^2", "x1*x2", "sin(x2)")])
 def test_region_image_by_blocks_equals_a_per_pixel_computation(monkeypatch, block, names):
