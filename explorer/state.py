@@ -269,7 +269,7 @@ class Scene(QObject):
             self._cache[key] = compute()
         return self._cache[key]
 
-    def _derive(self, new: SceneData, moved_rows=None) -> dict:
+    def _derive(self, new: SceneData, moved_rows=None, keep_exps: bool = True) -> dict:
         """The derived values of ``new`` that every view needs, computed now.
 
         ``moved_rows``: the only points of ``new.X`` that differ from the current ones
@@ -299,9 +299,15 @@ class Scene(QObject):
         cache = {}
         if new.X is old.X and new.features == old.features and "Z" in self._cache:
             cache["Z"] = self._cache["Z"]
+            if (keep_exps and blocked is not None and new.y is old.y and new.reg == old.reg
+                    and new.loss == old.loss and new.W.shape == old.W.shape):
+                # new weights on the same points: an edit of one class's weights forms
+                # again only that class's exponentials (the same numbers as a full pass)
+                cache.update(self._results(blocked.reweighted(new.W, new.b)))
+                return cache
         else:
             cache["Z"] = self._expand(new)
-        cache.update(self._evaluate(new, cache["Z"]))
+        cache.update(self._evaluate(new, cache["Z"], keep_exps))
         return cache
 
     @staticmethod
@@ -314,11 +320,13 @@ class Scene(QObject):
         return Z
 
     @staticmethod
-    def _evaluate(d: SceneData, Z: np.ndarray) -> dict:
-        """Full-batch loss terms, accuracy and per-point losses: one pass of the engine."""
+    def _evaluate(d: SceneData, Z: np.ndarray, keep_exps: bool = True) -> dict:
+        """Full-batch loss terms, accuracy and per-point losses: one pass of the engine
+        (``keep_exps``: keeping what an edit of one class's weights reuses)."""
         if d.X.shape[0] == 0:
             return {"terms": None, "losses": np.empty(0)}
-        return Scene._results(engine.core.BlockedEvaluation(d.W, d.b, Z, d.y, reg=d.reg, loss=d.loss))
+        return Scene._results(engine.core.BlockedEvaluation(d.W, d.b, Z, d.y, reg=d.reg, loss=d.loss,
+                                                            keep_exps=keep_exps))
 
     @staticmethod
     def _results(blocked) -> dict:
@@ -992,7 +1000,7 @@ class Scene(QObject):
         spread = self._spread(n)
         if not spread:
             t0 = time.perf_counter()
-            derived = self._derive(new)  # raises ValueError: nothing changes
+            derived = self._derive(new, keep_exps=False)  # raises ValueError: nothing changes
             if n:
                 self._eval_seconds_per_row = (time.perf_counter() - t0) / n
             self._spreading = False

@@ -505,7 +505,8 @@ def _count_per_sample(B: np.ndarray) -> np.ndarray:
     return np.count_nonzero(B, axis=0)
 
 
-def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None):
+def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=None,
+                reuse=None):
     """The data term of ``loss_terms`` in one blockwise, classes-first pass.
 
     Scores are formed as ``S.T = W.T @ X.T`` (n_classes rows of contiguous
@@ -525,6 +526,16 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None):
     anything is not finite: the caller then runs ``_loss_terms_reference``,
     which raises the documented error, or computes an overflowing sum's
     finite mean. Call under ``np.errstate(all="ignore")``.
+
+    Softmax only: ``exps``, a list if given, receives each block's ``(m, E)``, its
+    samples' best scores and ``E = exp(S - m)`` (C, L). ``reuse = (changed, old)``:
+    ``old`` such a list from a pass over the same samples and blocks, ``changed`` (bool,
+    (C,)) the classes whose column of W or entry of b differ from that pass's. E is
+    then formed again only in the changed classes' rows and in the samples whose best
+    score moved, the most costly part of a pass (``np.exp``) for an edit of one class:
+    the other entries are the same operations on the same numbers (a BLAS product
+    forms each score from its own class's column, whatever the others hold), so the
+    result equals a whole pass's bit for bit.
     """
     n, D = X.shape
     C = W.shape[1]
@@ -546,7 +557,7 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None):
         w_sum = float(np.abs(W).sum(axis=0).max()) if W.size else 0.0
         b_max = float(np.abs(b).max()) if b.size else 0.0
         tol_scale = 4.0 * (D + 2) * float(np.finfo(dt).eps)
-    for start in range(0, n, k):
+    for block, start in enumerate(range(0, n, k)):
         stop = min(start + k, n)
         L = stop - start
         Xb, yb = (X[start:stop], y[start:stop]) if blocks else (X, y)
@@ -570,12 +581,18 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None):
             tol = tol_scale * (x_max * w_sum + b_max)
             gap = m - sy  # >= 0; 0 where the label has the best score
         if softmax:
-            S -= m
-            np.exp(S, out=S)
+            if reuse is None:
+                S -= m
+                np.exp(S, out=S)
+                E = S
+            else:
+                E = _exps_again(S, m, reuse[0], *reuse[1][block])
+            if exps is not None:
+                exps.append((m, E.copy() if E is S else E))
             if count_correct:
                 # classes within tol of the best score (the best one included)
-                near = _count_per_sample(S >= math.exp(-tol)) if tol < 700 else np.full(L, C)
-            se = S.sum(axis=0)
+                near = _count_per_sample(E >= math.exp(-tol)) if tol < 700 else np.full(L, C)
+            se = E.sum(axis=0)
             if dt == np.float64:
                 ps = m - sy
                 ps += np.log(se)
@@ -583,7 +600,7 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None):
                 ps = np.subtract(m, sy, dtype=np.float64)
                 ps += np.log(se, dtype=np.float64)
             np.reciprocal(se, out=se)
-            S *= se  # P
+            np.multiply(E, se, out=S)  # P (over the scores, no longer needed)
             Sf[f] -= 1  # P - Y
             G = S
         else:  # "svm": margins in float64, as in the reference
@@ -621,6 +638,23 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None):
     return _sum_parts(shares)
 
 
+def _exps_again(S, m, changed, m_old, E_old):
+    """``exp(S - m)`` of a block, from the one of a pass whose scores differ from ``S``
+    at most in the ``changed`` classes' rows, with best scores ``m_old`` and
+    exponentials ``E_old``, which become the new ones (in place)."""
+    E = E_old
+    for j in np.flatnonzero(changed).tolist():
+        np.subtract(S[j], m, out=E[j])
+        np.exp(E[j], out=E[j])
+    moved = np.flatnonzero(m != m_old)  # (and NaN)
+    if moved.size:
+        part = S[:, moved]
+        part -= m[moved]
+        np.exp(part, out=part)
+        E[:, moved] = part
+    return E
+
+
 def _sum_parts(parts):
     """``_fused_pass``'s result from its blocks' shares, added up in order: the pass
     itself ends here, so shares kept from several passes add up to the very sums one
@@ -652,13 +686,15 @@ def _terms_from_sums(W, reg, n, total, GX, g_sum) -> LossTerms:
     return _with_penalty(W, reg, data_loss, dW, db)
 
 
-def _evaluate_fresh(W, b, X, y, reg, loss, count_correct, losses=None, parts=None):
+def _evaluate_fresh(W, b, X, y, reg, loss, count_correct, losses=None, parts=None, exps=None):
     n = X.shape[0]
     with np.errstate(all="ignore"):
-        r = _fused_pass(W, b, X, y, loss, count_correct, losses, parts)
+        r = _fused_pass(W, b, X, y, loss, count_correct, losses, parts, exps)
     if r is None:
         if parts is not None:
             parts.clear()  # (not a sum of blocks)
+        if exps is not None:
+            exps.clear()
         terms = _loss_terms_reference(W, b, X, y, reg, loss)  # raises if anything overflows
         correct = 0
         if count_correct or losses is not None:
@@ -687,7 +723,8 @@ def _evaluation_key(W, b, X, y, reg, loss):
     return (W.dtype.str, W.shape, W.tobytes(), b.tobytes(), X.dtype.str, reg, loss)
 
 
-def _evaluate_unchecked(W, b, X, y, reg, loss, count_correct=False, losses=None, parts=None):
+def _evaluate_unchecked(W, b, X, y, reg, loss, count_correct=False, losses=None, parts=None,
+                        exps=None):
     """``(LossTerms, n_correct)`` on validated arrays of one dtype (``n_correct`` is
     0 unless ``count_correct``); per-sample losses are written to ``losses`` if given,
     and the blocks' shares to ``parts`` (see ``_fused_pass``; left empty if the sums
@@ -700,7 +737,7 @@ def _evaluate_unchecked(W, b, X, y, reg, loss, count_correct=False, losses=None,
         if lkey == key and xref() is X and yref() is y and (correct is not None or not count_correct):
             # copies: callers may modify what they get
             return terms._replace(dW=terms.dW.copy(), db=terms.db.copy()), (correct or 0)
-    terms, correct = _evaluate_fresh(W, b, X, y, reg, loss, count_correct, losses, parts)
+    terms, correct = _evaluate_fresh(W, b, X, y, reg, loss, count_correct, losses, parts, exps)
     if key is not None:
         _last_evaluation = (key, weakref.ref(X), weakref.ref(y), terms._replace(dW=terms.dW.copy(), db=terms.db.copy()),
                             correct if count_correct else None)
@@ -757,6 +794,12 @@ def evaluate(W, b, X, y, reg: float = 0.0, loss: str = "softmax") -> Evaluation:
     return Evaluation(terms, correct / X.shape[0], losses)
 
 
+# Scores (samples x classes) up to which a ``BlockedEvaluation`` keeps each block's
+# exponentials when asked (``keep_exps``): 8 bytes per score, ~4 MB at 100,000 points
+# and 5 classes. Beyond, ``reweighted`` makes one full pass.
+_KEEP_EXPS_MAX = 1 << 21
+
+
 class BlockedEvaluation:
     """``evaluate`` that keeps each block's share of the sums: after a few points move,
     ``moved`` evaluates only the blocks of rows that hold them; made with ``in_steps``,
@@ -770,11 +813,20 @@ class BlockedEvaluation:
     quarter of a full pass (blocks of ~26,000 rows at 5 classes), among 10**6 one
     fortieth; nothing accumulates from one move to the next.
 
+    With ``keep_exps`` (softmax; up to ``_KEEP_EXPS_MAX`` scores), each block's
+    exponentials are kept, and ``reweighted`` evaluates new weights of one class (a
+    weight, a bias, an arrow) forming them again only where they changed.
+
     Arguments as ``loss_and_gradients``, checked once.
     """
 
-    def __init__(self, W, b, X, y, reg: float = 0.0, loss: str = "softmax"):
+    _keep = False  # keep each block's exponentials (see ``reweighted``)
+    _exps = None  # per block: (m, E) as ``_fused_pass`` gives them, when kept
+
+    def __init__(self, W, b, X, y, reg: float = 0.0, loss: str = "softmax",
+                 keep_exps: bool = False):
         self._start(*_check_loss_args(W, b, X, y, reg, loss))
+        self._keep = keep_exps
         self._fresh()
 
     @classmethod
@@ -795,23 +847,36 @@ class BlockedEvaluation:
         self.result = None
         self.last_rows = 0  # rows the last ``advance`` evaluated
 
+    def _keeps(self) -> bool:
+        return (self._keep and self.loss == "softmax"
+                and self.X.shape[0] * self.W.shape[1] <= _KEEP_EXPS_MAX)
+
     def _fresh(self) -> None:
         """One full pass (a dataset whose sums overflow is not evaluated by blocks)."""
         losses = np.empty(self.X.shape[0])
         parts = []
+        exps = [] if self._keeps() else None
         terms, correct = _evaluate_unchecked(self.W, self.b, self.X, self.y, self.reg, self.loss,
-                                             count_correct=True, losses=losses, parts=parts)
+                                             count_correct=True, losses=losses, parts=parts,
+                                             exps=exps)
         self._parts = parts or None  # None: the sums were not formed from blocks
+        self._exps = exps if parts and exps else None
         self.result = Evaluation(terms, correct / self.X.shape[0], losses)
 
-    def _share(self, k: int, losses: np.ndarray):
-        """Block k's share of the sums (its losses into ``losses``), or None if not finite."""
+    def _share(self, k: int, losses: np.ndarray, exps=None, reuse=None):
+        """Block k's share of the sums (its losses into ``losses``), or None if not finite;
+        its exponentials into ``exps[k]`` if given, formed again from ``reuse = (changed,
+        kept exponentials)`` if given (see ``_fused_pass``)."""
         start, stop = self._bounds[k]
         share = []
+        block_exps = None if exps is None else []
         with np.errstate(all="ignore"):
             if _fused_pass(self.W, self.b, self.X[start:stop], self.y[start:stop], self.loss,
-                           True, losses[start:stop], share) is None:
+                           True, losses[start:stop], share, block_exps,
+                           None if reuse is None else (reuse[0], reuse[1][k:k + 1])) is None:
                 return None
+        if exps is not None:
+            exps[k] = block_exps[0]
         return (start, stop, *share[0][2:])  # (the pass over the block saw rows 0..stop-start)
 
     def _finish(self, parts, losses) -> bool:
@@ -875,17 +940,59 @@ class BlockedEvaluation:
         check_model(self.W, self.b, X[rows])  # the other rows were checked before
         new = object.__new__(BlockedEvaluation)
         new._start(self.W, self.b, X, self.y, self.reg, self.loss)
+        new._keep = self._keep
         if self._parts is not None:
             parts, losses = list(self._parts), self.result.losses.copy()
+            exps = None if self._exps is None else list(self._exps)
             starts = np.array([start for start, _ in self._bounds])
             for k in np.unique(np.searchsorted(starts, rows, side="right") - 1).tolist():
-                parts[k] = new._share(k, losses)
+                parts[k] = new._share(k, losses, exps)
                 if parts[k] is None:
                     break
             else:
                 if new._finish(parts, losses):
+                    new._exps = exps
                     return new
         new._fresh()  # not finite: the full pass decides (and raises)
+        return new
+
+    def reweighted(self, W, b) -> "BlockedEvaluation":
+        """The evaluation of new weights ``(W, b)`` (shapes as before) on the same points:
+        a new ``BlockedEvaluation``, equal bit for bit to a fresh one.
+
+        With the exponentials kept (``keep_exps``) and one class's weights changed (its
+        column of W, its entry of b), they are formed again only in that class's row and
+        for the samples whose best score moved (see ``_fused_pass``): ~30 % less time at
+        5 classes; else one full pass. The new evaluation keeps its exponentials; the kept
+        ones pass to it (``reweighted`` again on this one makes a full pass). Raises
+        ``ValueError`` as ``evaluate`` does.
+        """
+        if not self.done:
+            raise ValueError("the evaluation is not done: advance it first")
+        W, b, X = check_model(W, b, self.X[:1])
+        if W.shape != self.W.shape or X.dtype != self.X.dtype:
+            if W.shape != self.W.shape:
+                raise ValueError(f"W must keep the shape {self.W.shape}, got {W.shape}")
+            return BlockedEvaluation(W, b, self.X, self.y, self.reg, self.loss, keep_exps=True)
+        new = object.__new__(BlockedEvaluation)
+        new._start(W, b, self.X, self.y, self.reg, self.loss)
+        new._keep = True
+        kept, self._exps = self._exps, None  # (formed again in place: this one's no more)
+        same_bits = np.uint64 if W.dtype.itemsize == 8 else np.uint32
+        changed = ((W.view(same_bits) != self.W.view(same_bits)).any(axis=0)
+                   | (b.view(same_bits) != self.b.view(same_bits)))
+        # (with two classes changed, and the samples whose best score moved, little is left)
+        if (kept is not None and self._parts is not None and np.count_nonzero(changed) <= 1
+                and new._bounds == self._bounds):
+            losses = np.empty(self.X.shape[0])
+            parts, exps = [], []
+            with np.errstate(all="ignore"):
+                r = _fused_pass(W, b, self.X, self.y, self.loss, True, losses, parts, exps,
+                                (changed, kept))
+            if r is not None and new._finish(parts, losses):
+                new._exps = exps
+                return new
+        new._fresh()  # (and, not finite: the full pass decides, and raises)
         return new
 
 

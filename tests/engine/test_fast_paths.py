@@ -759,3 +759,106 @@ def test_a_blocked_evaluation_of_overflowing_sums_moves_by_full_passes(monkeypat
     X2 = X.copy()
     X2[3] = 0.25
     assert_same_evaluation(kept.moved(X2, [1]).result, evaluate(W, b, X2, y))
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_a_reweighted_evaluation_equals_a_fresh_evaluation(data):
+    """New weights of one class after another (a weight, a bias, an arrow; into ties, far
+    away, to the best score everywhere), some of two classes or none, between moves of
+    points: each step equals a full ``evaluate`` exactly, whatever the blocks."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(core, "_BLOCK_ENTRIES", data.draw(st.sampled_from([12, 60, 1 << 17])))
+        mp.setattr(core, "_MIN_BLOCK", 3)
+        rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+        n = data.draw(st.integers(1, 300), label="n")
+        C = data.draw(st.integers(1, 6), label="C")
+        D = data.draw(st.integers(1, 4), label="D")
+        dtype = data.draw(st.sampled_from([np.float64, np.float32]), label="dtype")
+        loss = data.draw(st.sampled_from(["softmax", "softmax", "svm"]), label="loss")
+        reg = data.draw(st.sampled_from([0.0, 0.03]), label="reg")
+        W, b, X, y = problem(rng, n, D, C, dtype)
+        kept = core.BlockedEvaluation(W, b, X, y, reg=reg, loss=loss, keep_exps=True)
+        for _ in range(data.draw(st.integers(1, 8), label="edits")):
+            kind = data.draw(st.sampled_from(["weight", "bias", "column", "tie", "two", "none",
+                                              "move"]), label="edit")
+            W, b = W.copy(), b.copy()
+            j = data.draw(st.integers(0, C - 1), label="class")
+            scale = data.draw(st.sampled_from([0.01, 1.0, 30.0]), label="scale")
+            if kind == "weight":
+                W[data.draw(st.integers(0, D - 1)), j] += scale * rng.normal()
+            elif kind == "bias":
+                b[j] += scale * rng.normal()
+            elif kind == "column":  # the best score of every point
+                W[:, j], b[j] = scale * rng.normal(size=D), 100.0
+            elif kind == "tie" and C > 1:
+                k = (j + 1) % C
+                W[:, j], b[j] = W[:, k], b[k]
+            elif kind == "two" and C > 1:
+                W[:, [j, (j + 1) % C]] += scale * rng.normal(size=(D, 2))
+            if kind == "move":
+                X = X.copy()
+                rows = data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=3))
+                X[rows] = 2 * rng.normal(size=(len(rows), D))
+                kept = kept.moved(X, rows)
+            else:
+                kept = kept.reweighted(W, b)
+            assert_same_evaluation(kept.result, evaluate(W, b, X, y, reg=reg, loss=loss))
+
+
+def test_an_edit_of_one_class_forms_only_its_exponentials_again(monkeypatch):
+    """Reweighted with one class's weights changed: per block, that class's exponentials
+    and those of the points whose best score moved, not the rest; two classes changed, or
+    the exponentials not kept, or already passed on: one full pass."""
+    monkeypatch.setattr(core, "_BLOCK_ENTRIES", 3 * 100)
+    monkeypatch.setattr(core, "_MIN_BLOCK", 3)
+    rng = np.random.default_rng(9)
+    W, b, X, y = problem(rng, 1000, 2, 3)
+    counted = []
+    exp = np.exp
+
+    def counting_exp(x, *args, **kwargs):
+        counted.append(np.size(x))
+        return exp(x, *args, **kwargs)
+
+    kept = core.BlockedEvaluation(W, b, X, y, keep_exps=True)
+    monkeypatch.setattr(core.np, "exp", counting_exp)
+    W1, b1 = W.copy(), b.copy()
+    W1[:, 2], b1[2] = (-100.0, 0.0), -1000.0  # class 3 far below the best score everywhere
+    first = kept.reweighted(W1, b1)  # (points whose best score was class 3's: all of theirs)
+    counted.clear()
+    W2 = W1.copy()
+    W2[1, 2] = 0.5  # still far below: no best score moves
+    second = first.reweighted(W2, b1)
+    assert sum(counted) == 1000  # one class's row of exponentials in each of ten blocks
+    assert_same_evaluation(second.result, evaluate(W2, b1, X, y))
+    counted.clear()
+    again = first.reweighted(W2, b1)  # its exponentials went to ``second``: a full pass
+    assert sum(counted) == 3000
+    assert_same_evaluation(again.result, evaluate(W2, b1, X, y))
+    W3 = W2.copy()
+    W3[:, :2] += 0.1
+    counted.clear()
+    third = again.reweighted(W3, b1)
+    assert sum(counted) == 3000  # two classes: a full pass
+    assert_same_evaluation(third.result, evaluate(W3, b1, X, y))
+    plain = core.BlockedEvaluation(W, b, X, y)
+    counted.clear()
+    fourth = plain.reweighted(W2, b1)
+    assert sum(counted) == 3000  # not kept: a full pass
+    assert_same_evaluation(fourth.result, evaluate(W2, b1, X, y))
+
+
+def test_a_reweighted_evaluation_into_overflow_raises_as_evaluate_does():
+    rng = np.random.default_rng(10)
+    W, b, X, y = problem(rng, 50, 2, 3)
+    kept = core.BlockedEvaluation(W, b, X, y, reg=0.01, keep_exps=True)
+    big = W.copy()
+    big[:, 1] = 1e306
+    with pytest.raises(ValueError, match="overflow"):
+        kept.reweighted(big, b)
+    with pytest.raises(ValueError, match="shape"):
+        kept.reweighted(W[:, :2], b[:2])
+    W2 = W.copy()
+    W2[0, 0] += 1.0
+    assert_same_evaluation(kept.reweighted(W2, b).result, evaluate(W2, b, X, y, reg=0.01))

@@ -541,6 +541,51 @@ def test_one_slow_evaluation_does_not_make_a_small_dataset_lag(scene, trainer, m
 
 
 @pytest.mark.parametrize("features", [(), ("x1^2", "sin(x2)")])
+def test_an_edit_of_one_class_forms_only_its_exponentials_with_the_same_numbers(
+        scene, monkeypatch, features):
+    """A weight, a bias and an arrow edit (one class's weights) form that class's
+    exponentials again (``BlockedEvaluation.reweighted``), not every class's, and every
+    number equals a fresh evaluation bit for bit; training steps (every class changes)
+    keep no exponentials, and an edit after them makes a full pass again."""
+    scene.load_preset("blobs", 1000, None, 0)
+    scene.set_features(features)
+    scene.set_reg(0.01)
+    scene.point_losses()
+    again = []
+    exps_again = engine.core._exps_again
+    monkeypatch.setattr(engine.core, "_exps_again",
+                        lambda S, *a: again.append(S.shape[1]) or exps_again(S, *a))
+
+    def same_as_fresh():
+        d = scene.data
+        fresh = engine.core.evaluate(d.W, d.b, scene.Z, d.y, reg=d.reg, loss=d.loss)
+        t = scene.loss_terms()
+        assert (t.total, t.data, t.penalty) == (fresh.terms.total, fresh.terms.data,
+                                                fresh.terms.penalty)
+        np.testing.assert_array_equal(t.dW, fresh.terms.dW)
+        np.testing.assert_array_equal(t.db, fresh.terms.db)
+        assert scene.accuracy() == fresh.accuracy
+        np.testing.assert_array_equal(scene.point_losses(), fresh.losses)
+
+    for edit in (lambda: scene.set_weight(0, 1, 0.7), lambda: scene.set_bias(2, -0.4),
+                 lambda: scene.set_class_vector(0, (1.5, -0.5)), lambda: scene.set_weight(1, 0, 0.2)):
+        again.clear()
+        edit()
+        assert again == [1000]  # the one block, from the kept exponentials
+        same_as_fresh()
+    scene.apply_training(scene.W + 0.1, scene.b, 1)
+    same_as_fresh()
+    assert scene._cache["blocked"]._exps is None  # (training keeps none)
+    again.clear()
+    scene.set_weight(0, 0, 0.3)
+    assert again == []  # a full pass, which keeps them again
+    same_as_fresh()
+    scene.set_weight(0, 0, 0.4)
+    assert again == [1000]
+    same_as_fresh()
+
+
+@pytest.mark.parametrize("features", [(), ("x1^2", "sin(x2)")])
 def test_moving_a_point_evaluates_only_its_block_with_the_same_numbers(scene, monkeypatch,
                                                                       passes, features):
     """A drag step (move_point) evaluates only the block of rows that holds the point, and
