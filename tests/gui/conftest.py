@@ -21,6 +21,40 @@ def _app_configured(qapp):
 
 
 @pytest.fixture(autouse=True)
+def _added_widgets_live_until_closed(monkeypatch):
+    """``qtbot.addWidget`` keeps the widget alive (and shown) until pytest-qt has closed it.
+
+    pytest-qt holds only a weak reference to it. A view made in a test (``view =
+    CurvesView(scene)``) is a top-level widget owned by Python and held in reference
+    cycles (its ``DeferredRefresh`` keeps its bound ``_refresh``, pyqtgraph's items keep
+    their parents...): once the test function returns it is garbage, still visible, until
+    pytest-qt closes it in teardown. The events pytest-qt processes after the test body
+    (and again before closing) repaint it; the Python paint code of its plot items
+    allocates, a cyclic collection may start right there, and it deletes the widget, its
+    QGraphicsScene and items while ``QGraphicsView::paintEvent`` is still drawing them: a
+    segmentation fault in ``GraphicsView.paintEvent`` (rarely: it needs a full, generation-2
+    collection at that moment). Here the test keeps a strong reference; once pytest-qt has
+    closed the widgets and called ``deleteLater`` (its teardown hook runs before fixtures
+    are finalized), they are deleted at this safe point, not by a collection later on.
+    """
+    from pytestqt.qtbot import QtBot
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    kept = []
+    add = QtBot.addWidget
+
+    def add_and_keep(self, widget, *args, **kwargs):
+        add(self, widget, *args, **kwargs)
+        kept.append(widget)
+
+    monkeypatch.setattr(QtBot, "addWidget", add_and_keep)
+    yield
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    kept.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_user_data():
     """Each test starts with no autosave, no saved preferences and the default look."""
     from explorer import paths, style
