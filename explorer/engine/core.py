@@ -943,7 +943,8 @@ class BlockedEvaluation:
         new._keep = self._keep
         if self._parts is not None:
             parts, losses = list(self._parts), self.result.losses.copy()
-            exps = None if self._exps is None else list(self._exps)
+            exps, self._exps = self._exps, None  # (passed on, as by ``reweighted``)
+            exps = None if exps is None else list(exps)
             starts = np.array([start for start, _ in self._bounds])
             for k in np.unique(np.searchsorted(starts, rows, side="right") - 1).tolist():
                 parts[k] = new._share(k, losses, exps)

@@ -849,6 +849,28 @@ def test_an_edit_of_one_class_forms_only_its_exponentials_again(monkeypatch):
     assert_same_evaluation(fourth.result, evaluate(W2, b1, X, y))
 
 
+def test_kept_exponentials_pass_on_and_the_evaluation_left_behind_still_computes_exactly(
+        monkeypatch):
+    """``moved`` and ``reweighted`` pass the kept exponentials on (the next ``reweighted``
+    forms them again in place): the evaluation they leave behind makes full passes, and
+    is never computed from exponentials changed since (blocks a move left alone)."""
+    monkeypatch.setattr(core, "_BLOCK_ENTRIES", 3 * 50)
+    monkeypatch.setattr(core, "_MIN_BLOCK", 3)
+    rng = np.random.default_rng(11)
+    W, b, X, y = problem(rng, 200, 2, 3)
+    kept = core.BlockedEvaluation(W, b, X, y, keep_exps=True)
+    X2 = X.copy()
+    X2[3] += 1.0
+    moved = kept.moved(X2, [3])
+    W2 = W.copy()
+    W2[0, 1] += 2.0
+    assert_same_evaluation(moved.reweighted(W2, b).result, evaluate(W2, b, X2, y))
+    W3 = W.copy()
+    W3[1, 2] -= 2.0  # another class than the edit after the move
+    assert_same_evaluation(kept.reweighted(W3, b).result, evaluate(W3, b, X, y))
+    assert_same_evaluation(moved.reweighted(W3, b).result, evaluate(W3, b, X2, y))
+
+
 def test_a_reweighted_evaluation_into_overflow_raises_as_evaluate_does():
     rng = np.random.default_rng(10)
     W, b, X, y = problem(rng, 50, 2, 3)
