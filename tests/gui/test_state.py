@@ -540,6 +540,21 @@ def test_one_slow_evaluation_does_not_make_a_small_dataset_lag(scene, trainer, m
         trainer.pause()
 
 
+def assert_a_fresh_pass(scene, Z=None):
+    """The scene's loss terms, accuracy and per-point losses equal a fresh evaluation of
+    its data (on ``Z``, by default its own feature matrix) bit for bit."""
+    d = scene.data
+    fresh = engine.core.evaluate(d.W, d.b, scene.Z if Z is None else Z, d.y, reg=d.reg,
+                                 loss=d.loss)
+    t = scene.loss_terms()
+    assert (t.total, t.data, t.penalty) == (fresh.terms.total, fresh.terms.data,
+                                            fresh.terms.penalty)
+    np.testing.assert_array_equal(t.dW, fresh.terms.dW)
+    np.testing.assert_array_equal(t.db, fresh.terms.db)
+    assert scene.accuracy() == fresh.accuracy
+    np.testing.assert_array_equal(scene.point_losses(), fresh.losses)
+
+
 @pytest.mark.parametrize("features", [(), ("x1^2", "sin(x2)")])
 def test_an_edit_of_one_class_forms_only_its_exponentials_with_the_same_numbers(
         scene, monkeypatch, features):
@@ -556,33 +571,22 @@ def test_an_edit_of_one_class_forms_only_its_exponentials_with_the_same_numbers(
     monkeypatch.setattr(engine.core, "_exps_again",
                         lambda S, *a: again.append(S.shape[1]) or exps_again(S, *a))
 
-    def same_as_fresh():
-        d = scene.data
-        fresh = engine.core.evaluate(d.W, d.b, scene.Z, d.y, reg=d.reg, loss=d.loss)
-        t = scene.loss_terms()
-        assert (t.total, t.data, t.penalty) == (fresh.terms.total, fresh.terms.data,
-                                                fresh.terms.penalty)
-        np.testing.assert_array_equal(t.dW, fresh.terms.dW)
-        np.testing.assert_array_equal(t.db, fresh.terms.db)
-        assert scene.accuracy() == fresh.accuracy
-        np.testing.assert_array_equal(scene.point_losses(), fresh.losses)
-
     for edit in (lambda: scene.set_weight(0, 1, 0.7), lambda: scene.set_bias(2, -0.4),
                  lambda: scene.set_class_vector(0, (1.5, -0.5)), lambda: scene.set_weight(1, 0, 0.2)):
         again.clear()
         edit()
         assert again == [1000]  # the one block, from the kept exponentials
-        same_as_fresh()
+        assert_a_fresh_pass(scene)
     scene.apply_training(scene.W + 0.1, scene.b, 1)
-    same_as_fresh()
+    assert_a_fresh_pass(scene)
     assert scene._cache["blocked"]._exps is None  # (training keeps none)
     again.clear()
     scene.set_weight(0, 0, 0.3)
     assert again == []  # a full pass, which keeps them again
-    same_as_fresh()
+    assert_a_fresh_pass(scene)
     scene.set_weight(0, 0, 0.4)
     assert again == [1000]
-    same_as_fresh()
+    assert_a_fresh_pass(scene)
 
 
 @pytest.mark.parametrize("features", [(), ("x1^2", "sin(x2)")])
@@ -606,14 +610,7 @@ def test_moving_a_point_evaluates_only_its_block_with_the_same_numbers(scene, mo
         d = scene.data
         Z = engine.expand_features(d.X, d.features)
         np.testing.assert_array_equal(scene.Z, Z)
-        fresh = engine.core.evaluate(d.W, d.b, Z, d.y, reg=d.reg, loss=d.loss)
-        t = scene.loss_terms()
-        assert (t.total, t.data, t.penalty) == (fresh.terms.total, fresh.terms.data,
-                                                fresh.terms.penalty)
-        np.testing.assert_array_equal(t.dW, fresh.terms.dW)
-        np.testing.assert_array_equal(t.db, fresh.terms.db)
-        assert scene.accuracy() == fresh.accuracy
-        np.testing.assert_array_equal(scene.point_losses(), fresh.losses)
+        assert_a_fresh_pass(scene, Z)
         rows.clear()
     scene.undo()  # the whole drag, at once
     scene.point_losses()
