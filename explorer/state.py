@@ -274,7 +274,10 @@ class Scene(QObject):
 
         ``moved_rows``: the only points of ``new.X`` that differ from the current ones
         (a drag), if known: only the blocks of rows holding them are evaluated again
-        (``engine.core.BlockedEvaluation``, the same numbers as a full pass).
+        (``engine.core.BlockedEvaluation``, the same numbers as a full pass). New weights
+        on the same points are evaluated from the current evaluation (``reweighted``:
+        for an edit of one class's weights, that class's exponentials only);
+        ``keep_exps=False`` (training, where every class changes) makes a plain pass.
 
         Raises ``ValueError`` when the engine cannot compute them (e.g. the
         scores overflow), so that ``_commit`` can refuse the edit unchanged.
@@ -299,8 +302,8 @@ class Scene(QObject):
         cache = {}
         if new.X is old.X and new.features == old.features and "Z" in self._cache:
             cache["Z"] = self._cache["Z"]
-            if (keep_exps and blocked is not None and new.y is old.y and new.reg == old.reg
-                    and new.loss == old.loss and new.W.shape == old.W.shape):
+            if (keep_exps and blocked is not None and blocked.X is cache["Z"] and blocked.y is new.y
+                    and new.reg == old.reg and new.loss == old.loss and new.W.shape == old.W.shape):
                 # new weights on the same points: an edit of one class's weights forms
                 # again only that class's exponentials (the same numbers as a full pass)
                 cache.update(self._results(blocked.reweighted(new.W, new.b)))
