@@ -863,17 +863,15 @@ class BlockedEvaluation:
         self._exps = exps if parts and exps else None
         self.result = Evaluation(terms, correct / self.X.shape[0], losses)
 
-    def _share(self, k: int, losses: np.ndarray, exps=None, reuse=None):
+    def _share(self, k: int, losses: np.ndarray, exps=None):
         """Block k's share of the sums (its losses into ``losses``), or None if not finite;
-        its exponentials into ``exps[k]`` if given, formed again from ``reuse = (changed,
-        kept exponentials)`` if given (see ``_fused_pass``)."""
+        its exponentials into ``exps[k]`` if given (see ``_fused_pass``)."""
         start, stop = self._bounds[k]
         share = []
         block_exps = None if exps is None else []
         with np.errstate(all="ignore"):
             if _fused_pass(self.W, self.b, self.X[start:stop], self.y[start:stop], self.loss,
-                           True, losses[start:stop], share, block_exps,
-                           None if reuse is None else (reuse[0], reuse[1][k:k + 1])) is None:
+                           True, losses[start:stop], share, block_exps) is None:
                 return None
         if exps is not None:
             exps[k] = block_exps[0]
