@@ -72,6 +72,11 @@ from .widgets import (
 DEFAULT_RANGE = (-5.5, 5.5)
 DEFAULT_GRID = 250
 POINT_SIZE = 13  # marker diameter in screen pixels (at appearance scale 1)
+# Over more points than DENSE_POINTS the markers shrink (see marker_diameter), down to
+# DENSE_MIN_FACTOR of POINT_SIZE: a dense cloud of full-size markers hides its own shape,
+# the arrows and the boundaries drawn over it.
+DENSE_POINTS = 1_000
+DENSE_MIN_FACTOR = 0.5
 PICK_RADIUS = 8  # a click within this many pixels of a point hits it
 TIP_RADIUS = 16  # ... of an arrow tip grabs the arrow
 HEAD_LEN = 24  # arrow head length in pixels
@@ -124,6 +129,17 @@ def class_icon(j: int, size: int = 22) -> QIcon:
     image = renderSymbol(style.class_symbol(j), size - 3, pg.mkPen(OUTLINE, width=1.5),
                          pg.mkBrush(style.class_color(j)))
     return QIcon(QPixmap.fromImage(image))
+
+
+def marker_diameter(n_points: int, full: float) -> float:
+    """The markers' diameter (pixels) for a dataset of ``n_points``: ``full`` up to
+    ``DENSE_POINTS`` points, then ``full * (DENSE_POINTS / n_points) ** (1/4)`` rounded to
+    whole pixels, never below ``DENSE_MIN_FACTOR * full`` (reached at 16,000 points):
+    ~0.84x at 2,000 points, ~0.56x at 10,000."""
+    if n_points <= DENSE_POINTS:
+        return full
+    factor = max(DENSE_MIN_FACTOR, (DENSE_POINTS / n_points) ** 0.25)
+    return max(1.0, float(round(full * factor)))
 
 
 def loss_marker_sizes(losses, base: float) -> np.ndarray:
@@ -739,6 +755,7 @@ class DatasetView(QWidget):
         self._hover_pos = None  # data position of the mouse over the plot (None: elsewhere)
         self.hover_index = None  # the point the hover read-out shows
         self.point_sizes = None  # (N,) marker sizes by loss, or None: one size
+        self._scatter_base = None  # the scatters' own marker size (marker_base_size)
         self._size_turn = 0  # the class whose sizes change next while training
         self.pull_steps = None  # (2, C): -lr * dL_i/dW[:2] of the selected point, or None
         self.margin_mask = None  # (grid, grid) bool of the shown SVM margin lines, or None
@@ -858,7 +875,9 @@ class DatasetView(QWidget):
         self.size_by_loss_check.setToolTip(
             "Marker size grows with the point's loss Lᵢ: size = base · (1 + min(Lᵢ, "
             f"{LOSS_CAP:g}) / {LOSS_SPAN:g}), up to 2× at Lᵢ ≥ {LOSS_CAP:g}. Well "
-            "classified points keep the base size. Above "
+            "classified points keep the base size, which shrinks over "
+            f"{DENSE_POINTS:,} points (to half from 16,000 on), so a dense cloud keeps its "
+            "shape. Above "
             f"{SIZE_BY_LOSS_MAX_POINTS:,} points markers keep one size: recomputing every "
             "Lᵢ each frame would slow training down.")
         self.margin_label = QLabel("dashed: SVM margin, top score − runner-up = 1")
@@ -1007,6 +1026,8 @@ class DatasetView(QWidget):
     def _on_dataset_changed(self) -> None:
         if len(self.scatters) != self.scene.n_classes:
             self._rebuild_classes()
+        if self._scatter_base != self.marker_base_size():  # e.g. thousands of points more
+            self._restyle_scatters()
         self._update_scatters()
         self._update_sizes()
         self._update_selection()
@@ -1091,9 +1112,7 @@ class DatasetView(QWidget):
     def _on_appearance_changed(self) -> None:
         self._apply_widget_style()
         self._apply_plot_style()
-        for j, item in enumerate(self.scatters):
-            item.restyle(*self._scatter_style(j))
-        self._lifted_key = None  # (a dragged point's item restyles in _update_selection)
+        self._restyle_scatters()
         self._update_sizes()
         for arrow in self.arrows:
             arrow.apply_style()
@@ -1106,6 +1125,13 @@ class DatasetView(QWidget):
         self._update_pulls()
         self._refresh_hover()
         self.update_regions()
+
+    def _restyle_scatters(self) -> None:
+        """Every class's symbol, size, pen and brush afresh (per-point sizes are kept)."""
+        for j, item in enumerate(self.scatters):
+            item.restyle(*self._scatter_style(j))
+        self._scatter_base = self.marker_base_size()
+        self._lifted_key = None  # (a dragged point's item restyles in _update_selection)
 
     def _apply_widget_style(self) -> None:
         """Sizes that do not follow the application font by themselves."""
@@ -1134,7 +1160,7 @@ class DatasetView(QWidget):
 
     def _scatter_style(self, j: int):
         """(symbol, size, pen, brush) of class j's markers."""
-        return (style.class_symbol(j), style.scaled(POINT_SIZE),
+        return (style.class_symbol(j), self.marker_base_size(),
                 pg.mkPen(OUTLINE, width=style.scaled(1.3)), pg.mkBrush(style.class_color(j)))
 
     def _style_class_button(self, button: QToolButton, j: int) -> None:
@@ -1167,6 +1193,7 @@ class DatasetView(QWidget):
                 cache_drawing(item)
                 self.view_box.addItem(item)
                 self.scatters.append(item)
+            self._scatter_base = self.marker_base_size()
             self._shown_X = self._shown_y = None
             self._class_index = None
         if len(self.arrows) != C:
@@ -1257,7 +1284,7 @@ class DatasetView(QWidget):
         sizes = None
         if self.sizing_by_loss():
             try:
-                sizes = loss_marker_sizes(self.scene.point_losses(), style.scaled(POINT_SIZE))
+                sizes = loss_marker_sizes(self.scene.point_losses(), self.marker_base_size())
             except ValueError:
                 sizes = None
         if sizes is None:
@@ -1290,7 +1317,12 @@ class DatasetView(QWidget):
         """The diameter (pixels) point i is drawn with."""
         if self.point_sizes is not None and i < self.point_sizes.shape[0]:
             return float(self.point_sizes[i])
-        return style.scaled(POINT_SIZE)
+        return self.marker_base_size()
+
+    def marker_base_size(self) -> float:
+        """The markers' diameter (pixels) without size by loss: ``POINT_SIZE`` at the
+        appearance's scale, smaller over many points (``marker_diameter``)."""
+        return marker_diameter(self.scene.n_points, style.scaled(POINT_SIZE))
 
     def _update_selection(self) -> None:
         i = self.scene.selected

@@ -310,7 +310,7 @@ def test_marker_sizes_follow_an_arrow_drag_at_10_hz_over_many_points(view, qtbot
     """Over many points, an arrow drag redraws at most one class's markers per move (their
     sizes by loss follow at ~10 Hz) and every size is exact when the drag ends; over a
     classroom dataset every move shows every size."""
-    from explorer.views.dataset_plot import POINT_SIZE, loss_marker_sizes
+    from explorer.views.dataset_plot import loss_marker_sizes
 
     scene.load_preset("blobs", n=n_points, seed=2)
     view.size_by_loss_check.setChecked(True)
@@ -318,7 +318,7 @@ def test_marker_sizes_follow_an_arrow_drag_at_10_hz_over_many_points(view, qtbot
     qtbot.wait(50)
 
     def exact():
-        return loss_marker_sizes(scene.point_losses(), style.scaled(POINT_SIZE))
+        return loss_marker_sizes(scene.point_losses(), view.marker_base_size())
 
     def shown_per_class():
         return [item.data["size"].copy() for item in view.scatters]
@@ -349,6 +349,78 @@ def test_marker_sizes_follow_an_arrow_drag_at_10_hz_over_many_points(view, qtbot
         assert most_changed <= 1 and stale > 0
     else:
         assert stale == 0
+
+
+def test_marker_diameter_is_full_for_a_classroom_dataset_and_shrinks_over_thousands():
+    from explorer.views.dataset_plot import DENSE_POINTS, marker_diameter
+
+    for full in (13.0, 15.73, 26.0):
+        assert marker_diameter(0, full) == marker_diameter(DENSE_POINTS, full) == full
+        ns = [DENSE_POINTS + 1, 1_500, 2_000, 5_000, 10_000, 16_000, 50_000, 10**6]
+        d = [marker_diameter(n, full) for n in ns]
+        assert all(a >= b for a, b in zip(d, d[1:]))  # never grows with more points
+        assert all(v == round(v) for v in d)  # whole pixels (the atlas keeps one per size)
+        assert d[-1] == d[-3] == round(full / 2)  # half size from 16,000 points on
+    # by hand: 13 * (1000 / 2000) ** 0.25 = 10.93, 13 * (1000 / 10000) ** 0.25 = 7.31
+    assert marker_diameter(2_000, 13.0) == 11.0
+    assert marker_diameter(10_000, 13.0) == 7.0
+
+
+def painted_width(qtbot, view, i) -> int:
+    """How many pixels wide point i is painted: the columns of its row that change when
+    the point moves away (nothing else on the plot depends on where it is)."""
+    vp = view.plot.viewport()
+    x, y = (float(v) for v in view.scene.X[i])
+    centre = pixel(view, x, y)
+    before = vp.grab().toImage()
+    view.scene.move_point(i, -x, -y)
+    qtbot.wait(30)
+    after = vp.grab().toImage()
+    view.scene.move_point(i, x, y)
+    qtbot.wait(30)
+    ratio = before.devicePixelRatio()
+    row = int(centre.y() * ratio)
+    changed = [c for c in range(int((centre.x() - 40) * ratio), int((centre.x() + 40) * ratio))
+               if before.pixel(c, row) != after.pixel(c, row)]
+    assert changed, "the point painted nothing"
+    return round((changed[-1] - changed[0] + 1) / ratio)
+
+
+def test_markers_shrink_over_thousands_of_points_and_grow_back(view, qtbot, scene):
+    """Over 1,000 points the markers get smaller (a dense cloud keeps its shape and the arrows
+    on it show); back at a classroom size they are full size again: in the state (every
+    scatter, sizes by loss) and in what the plot paints."""
+    from explorer.views.dataset_plot import POINT_SIZE, loss_marker_sizes, marker_diameter
+
+    full = style.scaled(POINT_SIZE)
+    view.size_by_loss_check.setChecked(False)  # one size: the painted width is the diameter
+    widths = {}
+    for n in (300, 10_000, 300):
+        scene.load_preset("blobs", n=n, seed=0)
+        # corners no blob reaches: the point's own, and where it moves to (and back)
+        assert view.pick_point(-5.0, 5.0, radius=40) is None
+        assert view.pick_point(5.0, -5.0, radius=40) is None
+        i = scene.add_point(-5.0, 5.0, label=0)
+        qtbot.wait(30)
+        base = marker_diameter(scene.n_points, full)
+        assert view.marker_base_size() == base
+        assert all(item.opts["size"] == base for item in view.scatters)
+        assert view.marker_size(i) == base
+        widths.setdefault(n, []).append(painted_width(qtbot, view, i))
+        if n == 10_000:
+            assert base == marker_diameter(10_001, full) < 0.6 * full
+            view.size_by_loss_check.setChecked(True)
+            qtbot.wait(30)
+            sizes = loss_marker_sizes(scene.point_losses(), base)
+            for k, item in enumerate(view.scatters):
+                np.testing.assert_array_equal(item.data["size"], sizes[scene.y == k])
+            assert sizes.max() <= 2 * base
+            view.size_by_loss_check.setChecked(False)
+        else:
+            assert base == full
+    small, (big, big_again) = widths[10_000][0], widths[300]
+    assert abs(big - full) <= 2 and abs(small - marker_diameter(10_001, full)) <= 2
+    assert big_again == big and small < big - 3
 
 
 # ------------------------------------------------------------------ regions
