@@ -484,6 +484,14 @@ _MIN_BLOCK = 1024
 # (100000, 2) @ (2, 5) at a 0.6 ms median but a 34 ms 90th percentile, against
 # 0.9 ms single-threaded. Every product here stays at or below this size.
 _SERIAL_GEMM = 1 << 18
+# Bytes of one per-sample vector of a block at most (best scores, label scores, sums,
+# losses: ~10 such vectors per block): 32,768 float64 samples, 65,536 float32. With
+# more, they crowd the block's scores out of the CPU's 512 KiB L2 cache: at 2 or 3
+# classes (65,536 or 43,690 rows by _BLOCK_ENTRIES alone) a float64 pass over 100,000
+# samples ran 10 - 25 % slower. (Capped at 16,384 rows the 2 - 3 class passes gained
+# a little more, but an edit's ``reweighted`` at 5 classes, with less work per block,
+# lost ~15 % to the extra blocks.)
+_BLOCK_ROW_BYTES = 1 << 18
 
 
 def _rows_per_block(n_classes: int, n_features: int) -> int:
@@ -492,9 +500,11 @@ def _rows_per_block(n_classes: int, n_features: int) -> int:
                                _SERIAL_GEMM // (n_classes * max(n_features, 1))))
 
 
-def _block_rows(n: int, n_classes: int, n_features: int) -> int:
-    """Rows per block of ``_fused_pass`` over n samples (the last block may be shorter)."""
-    return max(1, min(n, _rows_per_block(n_classes, n_features)))
+def _block_rows(n: int, n_classes: int, n_features: int, itemsize: int = 8) -> int:
+    """Rows per block of ``_fused_pass`` over n samples of ``itemsize``-byte floats (the
+    last block may be shorter)."""
+    cache_rows = max(_MIN_BLOCK, _BLOCK_ROW_BYTES // itemsize)
+    return max(1, min(n, _rows_per_block(n_classes, n_features), cache_rows))
 
 
 def _count_per_sample(B: np.ndarray) -> np.ndarray:
@@ -540,7 +550,7 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
     n, D = X.shape
     C = W.shape[1]
     dt = X.dtype
-    k = _block_rows(n, C, D)
+    k = _block_rows(n, C, D, dt.itemsize)
     WT = W.T
     bcol = b[:, None]
     blocks = n > k
@@ -842,7 +852,7 @@ class BlockedEvaluation:
     def _start(self, W, b, X, y, reg, loss) -> None:
         self.W, self.b, self.X, self.y, self.reg, self.loss = W, b, X, y, reg, loss
         n = X.shape[0]
-        k = _block_rows(n, W.shape[1], X.shape[1])
+        k = _block_rows(n, W.shape[1], X.shape[1], X.dtype.itemsize)
         self._bounds = [(start, min(start + k, n)) for start in range(0, n, k)]
         self.result = None
         self.last_rows = 0  # rows the last ``advance`` evaluated

@@ -331,6 +331,32 @@ def test_scores_by_blocks_equal_one_product(tiny_blocks, monkeypatch, dtype):
     assert core._rows_per_block(4, 2) == 3
 
 
+@pytest.mark.parametrize("dtype, classes, rows", [(np.float64, 2, 1 << 15), (np.float64, 3, 1 << 15),
+                                                   (np.float64, 5, (1 << 17) // 5),
+                                                   (np.float32, 1, 1 << 16), (np.float32, 3, (1 << 17) // 3)])
+def test_blocks_of_few_classes_keep_their_per_sample_vectors_cache_sized(dtype, classes, rows):
+    """A block holds at most 256 KiB per per-sample vector (32,768 float64 or 65,536
+    float32 samples), however few scores that makes (1 - 3 classes); the pass over such
+    blocks adds up to the whole-array reference."""
+    n = 100_000
+    itemsize = np.dtype(dtype).itemsize
+    assert core._block_rows(n, classes, 2, itemsize) == rows
+    assert core._block_rows(500, classes, 2, itemsize) == 500  # one block
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(n, 2)).astype(dtype)
+    y = rng.integers(0, classes, n)
+    W, b = rng.normal(size=(2, classes)).astype(dtype), rng.normal(size=classes).astype(dtype)
+    ev = core.BlockedEvaluation(W, b, X, y, 0.0, "softmax")
+    assert ev._bounds[0] == (0, rows) and len(ev._bounds) == -(-n // rows)
+    while not ev.done:
+        ev.advance(rows)
+    ref = core._loss_terms_reference(W, b, X, y, 0.0, "softmax")
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    assert_allclose(ev.result.terms.total, ref.total, rtol=tol)
+    assert_allclose(ev.result.terms.dW, ref.dW, rtol=tol, atol=tol)
+    assert_allclose(ev.result.terms.db, ref.db, rtol=tol, atol=tol)
+
+
 @pytest.mark.parametrize("classes", [1, 2, 5, 254, 255, 300])
 def test_the_pass_counts_near_classes_as_count_nonzero_does(classes):
     """The pass counts the classes near each sample's best score as bytes (fewer than
