@@ -515,6 +515,30 @@ def _count_per_sample(B: np.ndarray) -> np.ndarray:
     return np.count_nonzero(B, axis=0)
 
 
+def _log_chunk(n_classes: int) -> int:
+    """How many of the per-sample sums ``se_i = sum_j exp(s_ij - max_j s_ij)`` in
+    [1, n_classes] ``_sum_of_logs`` multiplies before a log: 64 (quickest here, by
+    blocks of 13,000 - 33,000 samples), fewer if their product could pass e**690 (~1e300)."""
+    return 64 if n_classes < 2 else max(1, min(64, int(690.0 / math.log(n_classes))))
+
+
+def _sum_of_logs(v: np.ndarray, k: int) -> float:
+    """``sum(log(v))`` for values in [1, c] with ``c ** k < 1e300`` (``_log_chunk``): the
+    logs of products of k values each (float64), one log for k values instead of one
+    each (a float64 log is ~8 ns a value here, a product ~0.5 ns: 6 - 13x quicker by
+    blocks). Rounding: each product of k values is within k ulps, as k logs added up
+    are. inf or NaN in v give inf or NaN."""
+    n = v.shape[0]
+    q = n // k
+    total = 0.0
+    if q:  # k rows of q: the products run down the columns, elementwise
+        total = float(np.log(np.multiply.reduce(v[: q * k].reshape(k, q), axis=0,
+                                                dtype=np.float64)).sum())
+    if n > q * k:
+        total += float(np.log(np.multiply.reduce(v[q * k:], dtype=np.float64)))
+    return total
+
+
 def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=None,
                 reuse=None):
     """The data term of ``loss_terms`` in one blockwise, classes-first pass.
@@ -526,7 +550,9 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
     scores to their share of ``dW``. Nothing is validated here.
 
     Returns ``(loss_sum, GX, g_sum, n_correct)``: the float64 sum of the
-    per-sample losses; ``GX = G.T @ X`` of shape (n_classes, n_features) and
+    per-sample losses (softmax: the gaps ``max - s_y`` added up, plus the logs of the
+    sums of exponentials by ``_sum_of_logs``, whether or not ``losses`` is asked for);
+    ``GX = G.T @ X`` of shape (n_classes, n_features) and
     ``g_sum`` (n_classes,), the column sums of ``G = dL_i/ds_i``, both
     unscaled; and the number of samples whose (first) argmax score is their
     label, or 0 unless ``count_correct``. The per-sample losses are written
@@ -560,6 +586,7 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
         flat = np.empty(k, dtype=np.intp)
     shares = []
     softmax = loss == "softmax"
+    log_chunk = _log_chunk(C)
     if count_correct:
         # A bound on how far these scores (a BLAS product) and ``_scores_rowwise``'s
         # (what ``accuracy`` uses) can each be from the exact ones: rows whose label is
@@ -603,12 +630,12 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
                 # classes within tol of the best score (the best one included)
                 near = _count_per_sample(E >= math.exp(-tol)) if tol < 700 else np.full(L, C)
             se = E.sum(axis=0)
-            if dt == np.float64:
-                ps = m - sy
-                ps += np.log(se)
-            else:  # the gap max - s_y may exceed float32: form it in float64
-                ps = np.subtract(m, sy, dtype=np.float64)
+            # L_i = (max - s_y) + log(se_i); max - s_y may exceed float32: in float64
+            ps = m - sy if dt == np.float64 else np.subtract(m, sy, dtype=np.float64)
+            block_loss = float(ps.sum()) + _sum_of_logs(se, log_chunk)
+            if losses is not None:
                 ps += np.log(se, dtype=np.float64)
+                losses[start:stop] = ps
             np.reciprocal(se, out=se)
             np.multiply(E, se, out=S)  # P (over the scores, no longer needed)
             Sf[f] -= 1  # P - Y
@@ -624,11 +651,12 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
             pos = M > 0
             np.maximum(M, 0.0, out=M)
             ps = M.sum(axis=0)
+            block_loss = ps.sum()
+            if losses is not None:
+                losses[start:stop] = ps
             G = pos.astype(dt)
             G.reshape(-1)[f] = -pos.sum(axis=0)
         block_correct = 0
-        if losses is not None:
-            losses[start:stop] = ps
         if count_correct:
             # Sure: the label has the best score and every other class is more than tol
             # below it. Sure wrong: the label is more than tol below the best. The rest
@@ -642,7 +670,7 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
                 i = np.flatnonzero(close)
                 Ss = _scores_rowwise(W, b, Xb[i])
                 block_correct += int(np.count_nonzero(Ss.argmax(axis=1) == yb[i]))
-        shares.append((start, stop, ps.sum(), np.dot(G, Xb), G.sum(axis=1), block_correct))
+        shares.append((start, stop, block_loss, np.dot(G, Xb), G.sum(axis=1), block_correct))
     if parts is not None:
         parts.extend(shares)
     return _sum_parts(shares)

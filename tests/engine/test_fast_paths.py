@@ -357,6 +357,69 @@ def test_blocks_of_few_classes_keep_their_per_sample_vectors_cache_sized(dtype, 
     assert_allclose(ev.result.terms.db, ref.db, rtol=tol, atol=tol)
 
 
+@settings(max_examples=150, deadline=None)
+@given(classes=st.integers(1, 10**6), n=st.integers(0, 3000), seed=st.integers(0, 2**32 - 1),
+       float32=st.booleans())
+def test_the_sum_of_logs_by_products_equals_the_sum_of_the_logs(classes, n, seed, float32):
+    """Sums of exponentials lie in [1, C]: the logs of products of up to 64 of them add up
+    to the sum of their logs (to rounding), and no product overflows, even with every
+    value at C."""
+    import math
+
+    rng = np.random.default_rng(seed)
+    k = core._log_chunk(classes)
+    assert 1 <= k <= 64 and (classes < 2 or k * math.log(classes) <= 690)
+    dtype = np.float32 if float32 else np.float64
+    for v in (1.0 + rng.random(n) * (classes - 1), np.full(n, float(classes)), np.ones(n)):
+        v = v.astype(dtype)
+        exact = math.fsum(np.log(v.astype(np.float64)))
+        got = core._sum_of_logs(v, k)
+        assert math.isfinite(got)
+        assert abs(got - exact) <= 1e-13 * abs(exact) + 4 * n * np.finfo(np.float64).eps
+
+
+def test_the_sum_of_logs_passes_inf_and_nan_on():
+    k = core._log_chunk(5)
+    for bad in (np.inf, np.nan):
+        for i in (0, 63, 64, 130):  # in a product of 64, and in the remainder
+            v = np.full(131, 2.0)
+            v[i] = bad
+            with np.errstate(all="ignore"):
+                got = core._sum_of_logs(v, k)
+            assert (got == np.inf) if bad == np.inf else np.isnan(got)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_pass_adds_up_the_same_loss_with_or_without_per_sample_losses(dtype):
+    """The total of a pass (logs of products of the sums of exponentials) is the same
+    number whether the per-sample losses are asked for or not, and equals their sum to
+    rounding; one log per 64 samples when they are not asked for."""
+    import math
+
+    rng = np.random.default_rng(21)
+    n = 70_000
+    W, b, X, y = problem(rng, n, 2, 3, dtype=dtype)
+    losses = np.empty(n)
+    with np.errstate(all="ignore"):
+        with_losses = core._fused_pass(W, b, X, y, "softmax", True, losses)
+        without = core._fused_pass(W, b, X, y, "softmax", True)
+    assert with_losses[0] == without[0]
+    assert_array_equal(with_losses[1], without[1])
+    assert abs(without[0] - math.fsum(losses)) <= 1e-12 * math.fsum(losses)
+    counted = []
+    log = np.log
+
+    def counting_log(x, *args, **kwargs):
+        counted.append(np.size(x))
+        return log(x, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(core.np, "log", counting_log)
+        with np.errstate(all="ignore"):
+            core._fused_pass(W, b, X, y, "softmax", False)
+    assert 0 < sum(counted) <= n // 64 + 64 * len(range(0, n, core._block_rows(n, 3, 2, X.dtype.itemsize)))
+
+
 @pytest.mark.parametrize("classes", [1, 2, 5, 254, 255, 300])
 def test_the_pass_counts_near_classes_as_count_nonzero_does(classes):
     """The pass counts the classes near each sample's best score as bytes (fewer than
