@@ -755,7 +755,6 @@ class DatasetView(QWidget):
         self._hover_pos = None  # data position of the mouse over the plot (None: elsewhere)
         self.hover_index = None  # the point the hover read-out shows
         self.point_sizes = None  # (N,) marker sizes by loss, or None: one size
-        self._scatter_base = None  # the scatters' own marker size (marker_base_size)
         self._size_turn = 0  # the class whose sizes change next while training
         self.pull_steps = None  # (2, C): -lr * dL_i/dW[:2] of the selected point, or None
         self.margin_mask = None  # (grid, grid) bool of the shown SVM margin lines, or None
@@ -1026,8 +1025,8 @@ class DatasetView(QWidget):
     def _on_dataset_changed(self) -> None:
         if len(self.scatters) != self.scene.n_classes:
             self._rebuild_classes()
-        if self._scatter_base != self.marker_base_size():  # e.g. thousands of points more
-            self._restyle_scatters()
+        if self.scatters and self.scatters[0].opts["size"] != self.marker_base_size():
+            self._restyle_scatters()  # e.g. thousands of points more: smaller markers
         self._update_scatters()
         self._update_sizes()
         self._update_selection()
@@ -1130,7 +1129,6 @@ class DatasetView(QWidget):
         """Every class's symbol, size, pen and brush afresh (per-point sizes are kept)."""
         for j, item in enumerate(self.scatters):
             item.restyle(*self._scatter_style(j))
-        self._scatter_base = self.marker_base_size()
         self._lifted_key = None  # (a dragged point's item restyles in _update_selection)
 
     def _apply_widget_style(self) -> None:
@@ -1193,7 +1191,6 @@ class DatasetView(QWidget):
                 cache_drawing(item)
                 self.view_box.addItem(item)
                 self.scatters.append(item)
-            self._scatter_base = self.marker_base_size()
             self._shown_X = self._shown_y = None
             self._class_index = None
         if len(self.arrows) != C:
