@@ -283,7 +283,7 @@ class Scene(QObject):
         scores overflow), so that ``_commit`` can refuse the edit unchanged.
         """
         old = self._data
-        if moved_rows is None and "losses" in self._cache and all(
+        if moved_rows is None and "terms" in self._cache and all(
                 _same(getattr(old, f), getattr(new, f)) for f in _EVALUATED_FROM):
             return dict(self._cache)  # e.g. a score lab edit: the points' values stand
         blocked = self._cache.get("blocked")
@@ -324,17 +324,17 @@ class Scene(QObject):
 
     @staticmethod
     def _evaluate(d: SceneData, Z: np.ndarray, keep_exps: bool = True) -> dict:
-        """Full-batch loss terms, accuracy and per-point losses: one pass of the engine
-        (``keep_exps``: keeping what an edit of one class's weights reuses)."""
+        """Full-batch loss terms and accuracy, and the per-point losses on demand: one pass
+        of the engine (``keep_exps``: keeping what an edit of one class's weights reuses)."""
         if d.X.shape[0] == 0:
-            return {"terms": None, "losses": np.empty(0)}
+            return {"terms": None, "acc": None, "blocked": None}
         return Scene._results(engine.core.BlockedEvaluation(d.W, d.b, Z, d.y, reg=d.reg, loss=d.loss,
                                                             keep_exps=keep_exps))
 
     @staticmethod
     def _results(blocked) -> dict:
-        ev = blocked.result
-        return {"terms": ev.terms, "acc": ev.accuracy, "losses": ev.losses, "blocked": blocked}
+        # (the per-point losses are formed when a view asks for them: ``point_losses``)
+        return {"terms": blocked.terms, "acc": blocked.accuracy, "blocked": blocked}
 
     def _evaluated(self, key):
         if key not in self._cache:
@@ -422,7 +422,8 @@ class Scene(QObject):
 
     def point_losses(self) -> np.ndarray:
         """Per-point loss L_i under the training loss (cross-entropy or hinge), (N,)."""
-        return self._evaluated("losses")
+        blocked = self._evaluated("blocked")
+        return np.empty(0) if blocked is None else blocked.losses
 
     def point_gradient(self, i: int | None = None):
         """``(dL_i/dW, dL_i/db)`` of point i (default: the selected point), or None."""
@@ -1336,5 +1337,4 @@ class _EvaluationJob:
         return self.valid_for(d, Z) and self.W is d.W and self.b is d.b
 
     def result(self) -> Metrics:
-        ev = self.parts.result
-        return Metrics(self.step, self.W, self.b, ev.terms, ev.accuracy)
+        return Metrics(self.step, self.W, self.b, self.parts.terms, self.parts.accuracy)

@@ -556,7 +556,10 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
     ``g_sum`` (n_classes,), the column sums of ``G = dL_i/ds_i``, both
     unscaled; and the number of samples whose (first) argmax score is their
     label, or 0 unless ``count_correct``. The per-sample losses are written
-    to ``losses`` (float64, shape (n_samples,)) if given. ``parts``, a list if
+    to ``losses`` if it is an array (float64, shape (n_samples,)); if it is a list,
+    it receives each block's ``(start, stop, a, s)`` instead, from which
+    ``_losses_from_pieces`` forms them when they are asked for: the per-sample logs
+    (~8 ns a sample, ~10 % of a pass) are then left out of the pass. ``parts``, a list if
     given, receives each block's share, ``(start, stop, loss_sum, GX, g_sum,
     n_correct)``, which ``_sum_parts`` adds up as this pass does. Returns None when
     anything is not finite: the caller then runs ``_loss_terms_reference``,
@@ -586,6 +589,7 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
         flat = np.empty(k, dtype=np.intp)
     shares = []
     softmax = loss == "softmax"
+    lazy_losses = isinstance(losses, list)
     log_chunk = _log_chunk(C)
     if count_correct:
         # A bound on how far these scores (a BLAS product) and ``_scores_rowwise``'s
@@ -633,11 +637,15 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
             # L_i = (max - s_y) + log(se_i); max - s_y may exceed float32: in float64
             ps = m - sy if dt == np.float64 else np.subtract(m, sy, dtype=np.float64)
             block_loss = float(ps.sum()) + _sum_of_logs(se, log_chunk)
-            if losses is not None:
-                ps += np.log(se, dtype=np.float64)
-                losses[start:stop] = ps
-            np.reciprocal(se, out=se)
-            np.multiply(E, se, out=S)  # P (over the scores, no longer needed)
+            if lazy_losses:
+                losses.append((start, stop, ps, se))
+                inverse = np.reciprocal(se)  # (se kept for the losses)
+            else:
+                if losses is not None:
+                    ps += np.log(se, dtype=np.float64)
+                    losses[start:stop] = ps
+                inverse = np.reciprocal(se, out=se)
+            np.multiply(E, inverse, out=S)  # P (over the scores, no longer needed)
             Sf[f] -= 1  # P - Y
             G = S
         else:  # "svm": margins in float64, as in the reference
@@ -652,7 +660,9 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
             np.maximum(M, 0.0, out=M)
             ps = M.sum(axis=0)
             block_loss = ps.sum()
-            if losses is not None:
+            if lazy_losses:
+                losses.append((start, stop, ps, None))
+            elif losses is not None:
                 losses[start:stop] = ps
             G = pos.astype(dt)
             G.reshape(-1)[f] = -pos.sum(axis=0)
@@ -715,6 +725,20 @@ def _sum_parts(parts):
     return total, GX, g_sum, correct
 
 
+def _losses_from_pieces(pieces, n: int) -> np.ndarray:
+    """The per-sample losses (float64, shape (n,)) from the pieces a pass leaves when
+    ``losses`` is a list (see ``_fused_pass``): ``(start, stop, a, s)`` with
+    ``L = a + log(s)`` (softmax), or ``L = a`` when ``s`` is None; bit for bit the
+    losses the pass writes into an array."""
+    out = np.empty(n)
+    for start, stop, a, s in pieces:
+        if s is None:
+            out[start:stop] = a
+        else:
+            np.add(a, np.log(s, dtype=np.float64), out=out[start:stop])
+    return out
+
+
 def _terms_from_sums(W, reg, n, total, GX, g_sum) -> LossTerms:
     data_loss = float(total / n)
     dW = GX.T.copy()
@@ -740,8 +764,12 @@ def _evaluate_fresh(W, b, X, y, reg, loss, count_correct, losses=None, parts=Non
                 S = _scores_unchecked(W, b, X)
             correct = int(np.count_nonzero(S.argmax(axis=1) == y))
             if losses is not None:
-                losses[:] = _cross_entropy_rows(S, y) if loss == "softmax" else \
+                rows = _cross_entropy_rows(S, y) if loss == "softmax" else \
                     np.maximum(_hinge_margins(S, y, 1.0), 0.0).sum(axis=1)
+                if isinstance(losses, list):
+                    losses[:] = [(0, n, rows, None)]
+                else:
+                    losses[:] = rows
         return terms, correct
     total, GX, g_sum, correct = r
     return _terms_from_sums(W, reg, n, total, GX, g_sum), correct
@@ -847,9 +875,12 @@ class BlockedEvaluation:
     ``result`` is the ``Evaluation`` of (W, b) on (X, y), equal bit for bit to
     ``evaluate``'s: the pass over the data forms its sums block by block (see
     ``_fused_pass``); here each block's share is formed the same way, and the shares
-    are added up in the same order. A point dragged among 100,000 others costs a
-    quarter of a full pass (blocks of ~26,000 rows at 5 classes), among 10**6 one
-    fortieth; nothing accumulates from one move to the next.
+    are added up in the same order. ``terms`` and ``accuracy`` are its first two
+    fields; the per-sample losses (``losses``, and ``result``) are formed from each
+    block's pieces when first asked for (nothing asks for them after an edit of a
+    large dataset's weights: a tenth of the pass saved). A point dragged among
+    100,000 others costs a quarter of a full pass (blocks of ~26,000 rows at 5
+    classes), among 10**6 one fortieth; nothing accumulates from one move to the next.
 
     With ``keep_exps`` (softmax; up to ``_KEEP_EXPS_MAX`` scores), each block's
     exponentials are kept, and ``reweighted`` evaluates new weights of one class (a
@@ -860,6 +891,9 @@ class BlockedEvaluation:
 
     _keep = False  # keep each block's exponentials (see ``reweighted``)
     _exps = None  # per block: (m, E) as ``_fused_pass`` gives them, when kept
+    terms = None  # LossTerms, once done
+    accuracy = None  # float, once done
+    _losses = None  # the per-sample losses, once formed from ``_pieces``
 
     def __init__(self, W, b, X, y, reg: float = 0.0, loss: str = "softmax",
                  keep_exps: bool = False):
@@ -874,7 +908,7 @@ class BlockedEvaluation:
         new = object.__new__(cls)
         new._start(*_check_loss_args(W, b, X, y, reg, loss))
         new._parts = []
-        new._losses = np.empty(new.X.shape[0])
+        new._pieces = []
         return new
 
     def _start(self, W, b, X, y, reg, loss) -> None:
@@ -882,8 +916,19 @@ class BlockedEvaluation:
         n = X.shape[0]
         k = _block_rows(n, W.shape[1], X.shape[1], X.dtype.itemsize)
         self._bounds = [(start, min(start + k, n)) for start in range(0, n, k)]
-        self.result = None
         self.last_rows = 0  # rows the last ``advance`` evaluated
+
+    @property
+    def losses(self) -> np.ndarray | None:
+        """The per-sample losses L_i (float64, shape (n_samples,)), or None until done."""
+        if self._losses is None and self.done:
+            self._losses = _losses_from_pieces(self._pieces, self.X.shape[0])
+        return self._losses
+
+    @property
+    def result(self) -> Evaluation | None:
+        """The ``Evaluation`` (None until done)."""
+        return Evaluation(self.terms, self.accuracy, self.losses) if self.done else None
 
     def _keeps(self) -> bool:
         return (self._keep and self.loss == "softmax"
@@ -891,46 +936,53 @@ class BlockedEvaluation:
 
     def _fresh(self) -> None:
         """One full pass (a dataset whose sums overflow is not evaluated by blocks)."""
-        losses = np.empty(self.X.shape[0])
-        parts = []
+        pieces, parts = [], []
         exps = [] if self._keeps() else None
         terms, correct = _evaluate_unchecked(self.W, self.b, self.X, self.y, self.reg, self.loss,
-                                             count_correct=True, losses=losses, parts=parts,
+                                             count_correct=True, losses=pieces, parts=parts,
                                              exps=exps)
         self._parts = parts or None  # None: the sums were not formed from blocks
         self._exps = exps if parts and exps else None
-        self.result = Evaluation(terms, correct / self.X.shape[0], losses)
+        self._pieces, self._losses = pieces, None
+        self.terms, self.accuracy = terms, correct / self.X.shape[0]
 
-    def _share(self, k: int, losses: np.ndarray, exps=None):
-        """Block k's share of the sums (its losses into ``losses``), or None if not finite;
-        its exponentials into ``exps[k]`` if given (see ``_fused_pass``)."""
+    def _share(self, k: int, pieces: list, exps=None):
+        """Block k's share of the sums (the pieces of its losses into ``pieces[k]``), or None
+        if not finite; its exponentials into ``exps[k]`` if given (see ``_fused_pass``)."""
         start, stop = self._bounds[k]
-        share = []
+        share, block_pieces = [], []
         block_exps = None if exps is None else []
         with np.errstate(all="ignore"):
             if _fused_pass(self.W, self.b, self.X[start:stop], self.y[start:stop], self.loss,
-                           True, losses[start:stop], share, block_exps) is None:
+                           True, block_pieces, share, block_exps) is None:
                 return None
         if exps is not None:
             exps[k] = block_exps[0]
-        return (start, stop, *share[0][2:])  # (the pass over the block saw rows 0..stop-start)
+        # (the pass over the block saw rows 0..stop-start)
+        piece = (start, stop, *block_pieces[0][2:])
+        if k < len(pieces):
+            pieces[k] = piece
+        else:
+            pieces.append(piece)
+        return (start, stop, *share[0][2:])
 
-    def _finish(self, parts, losses) -> bool:
-        """``result`` from every block's share; False if their sums are not finite."""
+    def _finish(self, parts, pieces) -> bool:
+        """``terms`` and ``accuracy`` from every block's share; False if their sums are not
+        finite."""
         with np.errstate(all="ignore"):
             r = _sum_parts(parts)
         if r is None:
             return False
         total, GX, g_sum, correct = r
         n = self.X.shape[0]
-        self._parts = parts
-        self.result = Evaluation(_terms_from_sums(self.W, self.reg, n, total, GX, g_sum),
-                                 correct / n, losses)
+        self._parts, self._pieces, self._losses = parts, pieces, None
+        self.terms = _terms_from_sums(self.W, self.reg, n, total, GX, g_sum)
+        self.accuracy = correct / n
         return True
 
     @property
     def done(self) -> bool:
-        return self.result is not None
+        return self.terms is not None
 
     def advance(self, rows: int) -> bool:
         """Evaluate the next blocks, as many whole ones as ``rows`` rows hold (at least
@@ -945,7 +997,7 @@ class BlockedEvaluation:
             start, stop = self._bounds[len(parts)]
             if done_rows and done_rows + stop - start > rows:
                 break
-            share = self._share(len(parts), self._losses)
+            share = self._share(len(parts), self._pieces)
             if share is None:  # not finite: one full pass decides (and raises)
                 self.last_rows = self.X.shape[0] - self._bounds[len(parts)][0]
                 self._fresh()
@@ -953,7 +1005,7 @@ class BlockedEvaluation:
             parts.append(share)
             done_rows += stop - start
         self.last_rows = done_rows
-        if len(parts) == len(self._bounds) and not self._finish(parts, self._losses):
+        if len(parts) == len(self._bounds) and not self._finish(parts, self._pieces):
             self._fresh()
         return self.done
 
@@ -978,16 +1030,16 @@ class BlockedEvaluation:
         new._start(self.W, self.b, X, self.y, self.reg, self.loss)
         new._keep = self._keep
         if self._parts is not None:
-            parts, losses = list(self._parts), self.result.losses.copy()
+            parts, pieces = list(self._parts), list(self._pieces)
             exps, self._exps = self._exps, None  # (passed on, as by ``reweighted``)
             exps = None if exps is None else list(exps)
             starts = np.array([start for start, _ in self._bounds])
             for k in np.unique(np.searchsorted(starts, rows, side="right") - 1).tolist():
-                parts[k] = new._share(k, losses, exps)
+                parts[k] = new._share(k, pieces, exps)
                 if parts[k] is None:
                     break
             else:
-                if new._finish(parts, losses):
+                if new._finish(parts, pieces):
                     new._exps = exps
                     return new
         new._fresh()  # not finite: the full pass decides (and raises)
@@ -1021,12 +1073,11 @@ class BlockedEvaluation:
         # (with two classes changed, and the samples whose best score moved, little is left)
         if (kept is not None and self._parts is not None and np.count_nonzero(changed) <= 1
                 and new._bounds == self._bounds):
-            losses = np.empty(self.X.shape[0])
-            parts, exps = [], []
+            pieces, parts, exps = [], [], []
             with np.errstate(all="ignore"):
-                r = _fused_pass(W, b, self.X, self.y, self.loss, True, losses, parts, exps,
+                r = _fused_pass(W, b, self.X, self.y, self.loss, True, pieces, parts, exps,
                                 (changed, kept))
-            if r is not None and new._finish(parts, losses):
+            if r is not None and new._finish(parts, pieces):
                 new._exps = exps
                 return new
         new._fresh()  # (and, not finite: the full pass decides, and raises)

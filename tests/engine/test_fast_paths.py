@@ -960,6 +960,62 @@ def test_kept_exponentials_pass_on_and_the_evaluation_left_behind_still_computes
     assert_same_evaluation(moved.reweighted(W3, b).result, evaluate(W3, b, X2, y))
 
 
+@pytest.mark.parametrize("loss", ["softmax", "svm"])
+def test_a_blocked_evaluation_forms_the_per_sample_losses_only_when_asked(monkeypatch, loss):
+    """A blocked evaluation (fresh, reweighted, moved, in steps) takes no per-sample log:
+    at most one per 64 samples and one per block, the loss's sum; its losses are formed
+    when first asked for, one log each, then kept, bit for bit ``evaluate``'s. Evaluations
+    left behind by a move or an edit still form their own."""
+    monkeypatch.setattr(core, "_BLOCK_ENTRIES", 3 * 500)
+    monkeypatch.setattr(core, "_MIN_BLOCK", 3)
+    rng = np.random.default_rng(12)
+    n = 2000
+    W, b, X, y = problem(rng, n, 2, 3)
+    counted = []
+    log = np.log
+
+    def counting_log(x, *args, **kwargs):
+        counted.append(np.size(x))
+        return log(x, *args, **kwargs)
+
+    monkeypatch.setattr(core.np, "log", counting_log)
+    sum_logs = n // 64 + 64 * 4  # (4 blocks of 500)
+    first = core.BlockedEvaluation(W, b, X, y, loss=loss, keep_exps=True)
+    W2 = W.copy()
+    W2[0, 1] += 0.5
+    edited = first.reweighted(W2, b)
+    X2 = X.copy()
+    X2[[3, 1999]] += 1.0
+    moved = edited.moved(X2, [3, 1999])
+    steps = core.BlockedEvaluation.in_steps(W2, b, X2, y, loss=loss)
+    while not steps.advance(700):
+        pass
+    assert sum(counted) <= 3 * sum_logs + 2 * (sum_logs // 2)  # (a move: two blocks)
+    for ev, (Wk, Xk) in [(moved, (W2, X2)), (first, (W, X)), (edited, (W2, X)),
+                         (steps, (W2, X2))]:
+        counted.clear()
+        losses = ev.losses
+        assert sum(counted) == (n if loss == "softmax" else 0)
+        with monkeypatch.context() as mp:
+            mp.setattr(core.np, "log", log)
+            want = evaluate(Wk, b, Xk, y, loss=loss)
+        assert_array_equal(losses, want.losses)
+        assert_same_evaluation(ev.result, want)
+        counted.clear()
+        assert ev.losses is losses and ev.result.losses is losses and not counted
+
+
+def test_an_evaluation_whose_sums_overflow_forms_its_losses_by_the_reference():
+    """Per-sample losses of ~1e308 (the sum overflows): no blocks, losses as ``evaluate``."""
+    W = np.array([[5e307, -5e307]])
+    X = np.array([[1.0], [1.0], [-1.0], [0.5]])
+    y = np.array([1, 1, 0, 0])
+    kept = core.BlockedEvaluation(W, np.zeros(2), X, y, keep_exps=True)
+    assert kept._parts is None
+    assert_array_equal(kept.losses, evaluate(W, np.zeros(2), X, y).losses)
+    assert np.all(np.isfinite(kept.losses)) and kept.losses.max() > 1e307
+
+
 def test_a_reweighted_evaluation_into_overflow_raises_as_evaluate_does():
     rng = np.random.default_rng(10)
     W, b, X, y = problem(rng, 50, 2, 3)
