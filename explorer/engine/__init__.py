@@ -46,6 +46,7 @@ from .regions import (
     DEFAULT_PALETTE,
     MAX_GRID,
     OKABE_ITO,
+    RegionImages,
     grid_centres,
     region_image,
     region_probabilities,
@@ -62,5 +63,5 @@ __all__ = [
     "make_circles", "make_xor", "make_spiral", "make_linear",
     "FEATURES", "RAW_FEATURES", "check_features", "expand_features", "feature_names",
     "OKABE_ITO", "DEFAULT_PALETTE", "MAX_GRID", "grid_centres", "region_scores",
-    "region_probabilities", "region_image", "margin_mask", "score_gap",
+    "region_probabilities", "region_image", "RegionImages", "margin_mask", "score_gap",
 ]

@@ -2,8 +2,8 @@
 
 The central view of the app. It shows the 2-D dataset (one scatter item per
 class, colour and marker shape per class), the decision regions of the
-current ``W, b`` behind it (an RGBA image from ``engine.region_image`` that
-follows the visible range) and each class's raw weight vector
+current ``W, b`` behind it (an RGBA image from ``engine.RegionImages``, as
+``engine.region_image``, that follows the visible range) and each class's raw weight vector
 ``w_j = (W[0, j], W[1, j])`` as a draggable arrow from the origin.
 
 Intuition tools on top:
@@ -745,6 +745,8 @@ class DatasetView(QWidget):
         self.region_alpha = REGION_ALPHA
         self.region_updates = 0  # how many times the region image was computed
         self.region_seconds = 0.0  # how long the last computation took
+        # (an edit of one class's weights, as a drag, forms only that class's scores again)
+        self.region_images = engine.RegionImages()
         self._drag = None  # (kind, index, merge_key, (dx, dy) grab offset) during a drag
         self._drag_ids = itertools.count(1)
         self._shown_X = None  # the arrays the scatters show, to update only what changed
@@ -1467,9 +1469,9 @@ class DatasetView(QWidget):
         try:
             alpha = REGION_ALPHA_DARK if _dark() and self.region_alpha == REGION_ALPHA \
                 else self.region_alpha
-            img = engine.region_image(s.W, s.b, (x0, x1), (y0, y1), self.grid,
-                                      palette=style.palette_array(), features=s.features,
-                                      alpha=alpha, boundary_rgba=self._boundary_rgba())
+            img = self.region_images.image(s.W, s.b, (x0, x1), (y0, y1), self.grid,
+                                           palette=style.palette_array(), features=s.features,
+                                           alpha=alpha, boundary_rgba=self._boundary_rgba())
             margins = None
             if s.loss == "svm":
                 margins = margin_mask(s.W, s.b, (x0, x1), (y0, y1), self.grid,

@@ -235,6 +235,42 @@ def test_dragging_an_arrow_tip_sets_the_class_vector(view, qtbot, scene):
     assert view.arrows[1].vector == (-3.0, 0.0)
 
 
+def test_regions_during_an_arrow_drag_form_one_class_and_show_what_region_image_does(
+        view, qtbot, scene):
+    """While w_2's tip is dragged the region image forms only class 2's scores again (the
+    other classes' share is kept from the second move on), and what the plot shows is
+    ``engine.region_image`` of the W reached: the same colours and boundaries, the alpha
+    within one level; undo too (class 2's weights alone change back); then new weights
+    of every class: the whole image."""
+    W = np.array([[3.0, -3.0, 0.0], [0.0, 0.0, -3.0]])
+    scene.set_weights(W, np.zeros(3))
+    wait_regions(qtbot, view)
+    drag(qtbot, view.plot.viewport(), pixel(view, -3.0, 0.0), pixel(view, -1.0, 2.5), steps=6)
+    wait_regions(qtbot, view)
+    assert view.region_images.kept_class == 1
+    (x0, x1), (y0, y1) = view.plot.plotItem.vb.viewRange()
+
+    def shown_is_region_image():
+        want = engine.region_image(scene.W, scene.b, (x0, x1), (y0, y1), view.grid,
+                                   palette=style.palette_array(), alpha=view.region_alpha,
+                                   boundary_rgba=view._boundary_rgba())
+        got = view.region_item.image
+        np.testing.assert_array_equal(got[..., :3], want[..., :3])
+        assert np.abs(got[..., 3].astype(int) - want[..., 3].astype(int)).max() <= 1
+        assert len(np.unique(want[..., :3].reshape(-1, 3), axis=0)) >= 3  # regions and lines
+
+    shown_is_region_image()
+    scene.undo()
+    wait_regions(qtbot, view)
+    np.testing.assert_array_equal(scene.W, W)
+    assert view.region_images.kept_class == 1
+    shown_is_region_image()
+    scene.set_weights(W[:, ::-1].copy(), np.zeros(3))
+    wait_regions(qtbot, view)
+    assert view.region_images.kept_class is None
+    shown_is_region_image()
+
+
 def test_an_arrow_drag_over_a_large_dataset_spreads_its_metrics_then_settles(
         view, qtbot, scene, spread, passes):
     """Over a dataset too large to evaluate within a frame, the moves of an arrow drag do not

@@ -1,0 +1,168 @@
+"""``RegionImages``: a view's decision-region images after edits, against ``region_image``."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_array_equal
+
+from explorer.engine import RegionImages, region_image
+from explorer.engine import regions
+
+BOUNDARY = (10, 20, 30, 255)
+
+
+def image_or_error(f, *args, **kwargs):
+    try:
+        return f(*args, **kwargs), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def assert_same_image(got, want, boundary=BOUNDARY):
+    """Labels (colours, boundaries) exactly; the alpha of the rest within one level."""
+    assert got.shape == want.shape and got.dtype == want.dtype == np.uint8
+    assert_array_equal(got[..., :3], want[..., :3])
+    on_boundary = np.all(want == np.array(boundary, dtype=np.uint8), axis=-1)
+    assert_array_equal(got[on_boundary], want[on_boundary])
+    assert np.abs(got[..., 3].astype(int) - want[..., 3].astype(int)).max(initial=0) <= 1
+
+
+@settings(max_examples=120, deadline=None)
+@given(data=st.data())
+def test_images_after_edits_equal_region_image(data):
+    """Edits of one class again and again (weights, biases, into ties with another class,
+    far above or below the rest, into overflow), of two classes, of the view and the
+    options: every image equals ``region_image``'s, or both raise the same error."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    C = data.draw(st.integers(2, 7), label="C")
+    features = data.draw(st.sampled_from([(), ("x1^2", "x1*x2")]), label="features")
+    grid = data.draw(st.sampled_from([1, 2, 37]), label="grid")
+    W = rng.normal(size=(2 + len(features), C))
+    b = rng.normal(size=C)
+    xlim, ylim, alpha = (-5.0, 5.0), (-3.0, 6.0), (40, 200)
+    images = RegionImages()
+    j = data.draw(st.integers(0, C - 1), label="class")
+    for _ in range(data.draw(st.integers(1, 12), label="edits")):
+        kind = data.draw(st.sampled_from(
+            ["weight"] * 4 + ["bias", "tie", "far", "overflow", "two", "view", "alpha", "none",
+                              "other class"]), label="edit")
+        W, b = W.copy(), b.copy()
+        scale = data.draw(st.sampled_from([0.01, 1.0, 50.0]), label="scale")
+        if kind == "other class":
+            j = data.draw(st.integers(0, C - 1), label="class")
+            W[0, j] += scale * rng.normal()
+        elif kind == "weight":
+            W[data.draw(st.integers(0, W.shape[0] - 1)), j] += scale * rng.normal()
+        elif kind == "bias":
+            b[j] += scale * rng.normal()
+        elif kind == "tie":  # class j equal to another: its first class wins
+            k = (j + data.draw(st.integers(1, C - 1))) % C if C > 1 else j
+            W[:, j], b[j] = W[:, k], b[k]
+        elif kind == "far":  # the best everywhere, or nowhere
+            b[j] = data.draw(st.sampled_from([-1e6, 1e6, -1e200]))
+        elif kind == "overflow":
+            W[:, j] = 1e306
+        elif kind == "two":
+            W[0, [j, (j + 1) % C]] += scale * rng.normal(size=2)
+        elif kind == "view":
+            xlim = (xlim[0] + 0.5, xlim[1])
+        elif kind == "alpha":
+            alpha = data.draw(st.sampled_from([(40, 200), (0, 255), (90, 90)]))
+        got, got_error = image_or_error(images.image, W, b, xlim, ylim, grid, features=features,
+                                        alpha=alpha, boundary_rgba=BOUNDARY)
+        want, want_error = image_or_error(region_image, W, b, xlim, ylim, grid,
+                                          features=features, alpha=alpha, boundary_rgba=BOUNDARY)
+        assert got_error == want_error
+        if want is not None:
+            assert_same_image(got, want)
+
+
+@pytest.fixture
+def classes_filled(monkeypatch):
+    """The number of classes whose scores each image forms, call by call."""
+    filled = [0]
+    fill = regions._fill_scores
+
+    def counting_fill(out, *args):
+        filled[-1] += out.shape[0]
+        return fill(out, *args)
+
+    monkeypatch.setattr(regions, "_fill_scores", counting_fill)
+    return filled
+
+
+def test_repeated_edits_of_one_class_form_only_its_scores(classes_filled):
+    """The first edit of a class draws the whole image; the second keeps the other classes'
+    share (their scores formed once more); from the third on, one class's scores only.
+    Another class, two classes, the view or the options: the whole image again."""
+    rng = np.random.default_rng(3)
+    C = 5
+    W, b = rng.normal(size=(2, C)), rng.normal(size=C)
+    images = RegionImages()
+    view = ((-5.0, 5.0), (-4.0, 4.0), 40)
+
+    def draw(W, b, view=view, **options):
+        want = region_image(W, b, *view, **options)
+        classes_filled.append(0)
+        assert_same_image(images.image(W, b, *view, **options), want, boundary=(0, 0, 0, 255))
+        return classes_filled[-1]
+
+    assert draw(W, b) == C
+    for expected in (C, (C - 1) + 1, 1, 1):  # class 2: whole, keep the others, then alone
+        W = W.copy()
+        W[1, 2] += 0.3
+        assert draw(W, b) == expected
+    b = b.copy()
+    b[2] -= 0.2
+    assert draw(W, b) == 1  # (its bias is the same class's)
+    W = W.copy()
+    W[0, 4] += 0.1
+    assert draw(W, b) == C  # another class: whole, then keep, then alone
+    W = W.copy()
+    W[0, 4] += 0.1
+    assert draw(W, b) == (C - 1) + 1
+    W = W.copy()
+    W[0, [1, 4]] += 0.1
+    assert draw(W, b) == C  # two classes
+    assert draw(W, b, view=((-5.0, 5.0), (-4.0, 4.5), 40)) == C  # the view
+    W = W.copy()
+    W[0, 1] += 0.1
+    assert draw(W, b, view=((-5.0, 5.0), (-4.0, 4.5), 40)) == C
+    W = W.copy()
+    W[0, 1] += 0.1
+    assert draw(W, b, view=((-5.0, 5.0), (-4.0, 4.5), 40), alpha=(0, 255)) == C  # options
+    assert draw(W, b, view=((-5.0, 5.0), (-4.0, 4.5), 40), alpha=(0, 255)) == C  # no change
+
+
+def test_large_grids_keep_nothing(classes_filled, monkeypatch):
+    monkeypatch.setattr(regions, "_KEEP_OTHERS_MAX", 30 * 30)
+    rng = np.random.default_rng(4)
+    W, b = rng.normal(size=(2, 3)), rng.normal(size=3)
+    images = RegionImages()
+    for grid, expected in ((30, [3, 3, 2 + 1, 1]), (31, [3, 3, 3, 3])):
+        del classes_filled[:]
+        for _ in range(4):
+            W = W.copy()
+            W[0, 0] += 0.1
+            classes_filled.append(0)
+            images.image(W, b, (-3.0, 3.0), (-3.0, 3.0), grid)
+        assert classes_filled == expected
+
+
+def test_an_edit_into_overflow_raises_and_the_next_image_is_right():
+    W = np.array([[1.0, -1.0, 0.5], [0.3, 0.2, -0.7]])
+    b = np.zeros(3)
+    images = RegionImages()
+    for _ in range(3):
+        W = W.copy()
+        W[0, 1] += 0.1
+        images.image(W, b, (-2.0, 2.0), (-2.0, 2.0), 20)
+    big = W.copy()
+    big[:, 1] = 1e308
+    with pytest.raises(ValueError, match="overflow"):
+        images.image(big, b, (-2.0, 2.0), (-2.0, 2.0), 20)
+    W = W.copy()
+    W[1, 1] -= 0.4
+    assert_same_image(images.image(W, b, (-2.0, 2.0), (-2.0, 2.0), 20),
+                      region_image(W, b, (-2.0, 2.0), (-2.0, 2.0), 20), boundary=(0, 0, 0, 255))
