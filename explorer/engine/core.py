@@ -566,8 +566,11 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
     which raises the documented error, or computes an overflowing sum's
     finite mean. Call under ``np.errstate(all="ignore")``.
 
-    Softmax only: ``exps``, a list if given, receives each block's ``(m, E)``, its
-    samples' best scores and ``E = exp(S - m)`` (C, L). ``reuse = (changed, old)``:
+    Softmax only: ``exps``, a list if given, receives each block's ``(m, E, f, x_max)``,
+    its samples' best scores, ``E = exp(S - m)`` (C, L), the flat indices of their
+    labels' scores in S and the largest |x| (None unless ``count_correct``): these two
+    depend on the samples alone, and a pass that reuses them forms them no more.
+    ``reuse = (changed, old)``:
     ``old`` such a list from a pass over the same samples and blocks, ``changed`` (bool,
     (C,)) the classes whose column of W or entry of b differ from that pass's. E is
     then formed again only in the changed classes' rows and in the samples whose best
@@ -602,23 +605,26 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
         stop = min(start + k, n)
         L = stop - start
         Xb, yb = (X[start:stop], y[start:stop]) if blocks else (X, y)
-        if blocks:
-            S = buf[: C * L].reshape(C, L)
-            np.dot(WT, Xb.T, out=S)
-            # S.flat[f] is each sample's true-class score: no (L, C) fancy-index temporaries
+        kept = None if reuse is None else reuse[1][block]
+        S = np.dot(WT, Xb.T, out=buf[: C * L].reshape(C, L)) if blocks else np.dot(WT, Xb.T)
+        # S.flat[f] is each sample's true-class score: no (L, C) fancy-index temporaries
+        if kept is not None:
+            f = kept[2]  # (the same labels and blocks)
+        elif blocks:
             f = flat[:L]
             np.multiply(yb, L, out=f)
             f += offsets[:L]
         else:
-            S = np.dot(WT, Xb.T)
             f = yb * L
             f += np.arange(L)
         S += bcol
         Sf = S.reshape(-1)
         sy = Sf.take(f)
         m = S.max(axis=0)
+        x_max = None
         if count_correct:
-            x_max = float(np.abs(Xb).max()) if Xb.size else 0.0
+            x_max = kept[3] if kept is not None and kept[3] is not None else \
+                float(np.abs(Xb).max()) if Xb.size else 0.0
             tol = tol_scale * (x_max * w_sum + b_max)
             gap = m - sy  # >= 0; 0 where the label has the best score
         if softmax:
@@ -627,9 +633,10 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
                 np.exp(S, out=S)
                 E = S
             else:
-                E = _exps_again(S, m, reuse[0], *reuse[1][block])
+                E = _exps_again(S, m, reuse[0], kept[0], kept[1])
             if exps is not None:
-                exps.append((m, E.copy() if E is S else E))
+                exps.append((m, E.copy() if E is S else E,
+                             f.copy() if blocks and kept is None else f, x_max))
             if count_correct:
                 # classes within tol of the best score (the best one included)
                 near = _count_per_sample(E >= math.exp(-tol)) if tol < 700 else np.full(L, C)
@@ -890,7 +897,7 @@ class BlockedEvaluation:
     """
 
     _keep = False  # keep each block's exponentials (see ``reweighted``)
-    _exps = None  # per block: (m, E) as ``_fused_pass`` gives them, when kept
+    _exps = None  # per block: (m, E, f, x_max) as ``_fused_pass`` gives them, when kept
     terms = None  # LossTerms, once done
     accuracy = None  # float, once done
     _losses = None  # the per-sample losses, once formed from ``_pieces``

@@ -938,6 +938,43 @@ def test_an_edit_of_one_class_forms_only_its_exponentials_again(monkeypatch):
     assert_same_evaluation(fourth.result, evaluate(W2, b1, X, y))
 
 
+def test_an_edit_of_one_class_reuses_what_depends_on_the_samples_alone(monkeypatch):
+    """Reweighted with the exponentials kept: each block's flat label indices and largest
+    |x| come from the pass before (no |X| formed again), and the result is exact."""
+    monkeypatch.setattr(core, "_BLOCK_ENTRIES", 3 * 100)
+    monkeypatch.setattr(core, "_MIN_BLOCK", 3)
+    rng = np.random.default_rng(13)
+    W, b, X, y = problem(rng, 1000, 2, 3)
+    kept = core.BlockedEvaluation(W, b, X, y, keep_exps=True)
+    before = [(f, x_max) for _, _, f, x_max in kept._exps]
+    assert [x_max for _, x_max in before] == [float(np.abs(X[k:k + 100]).max())
+                                              for k in range(0, 1000, 100)]
+    abs_of_samples = []
+    absolute = np.abs
+
+    def counting_abs(x, *args, **kwargs):
+        if np.ndim(x) == 2 and np.shape(x)[0] > 3:
+            abs_of_samples.append(np.shape(x))
+        return absolute(x, *args, **kwargs)
+
+    monkeypatch.setattr(core.np, "abs", counting_abs)
+    W2 = W.copy()
+    W2[0, 1] += 0.5
+    edited = kept.reweighted(W2, b)
+    assert abs_of_samples == []
+    assert all(f is f_before and x_max == x_before
+               for (_, _, f, x_max), (f_before, x_before) in zip(edited._exps, before))
+    assert_same_evaluation(edited.result, evaluate(W2, b, X, y))
+    X2 = X.copy()
+    X2[5] = (40.0, -3.0)  # a move: that block's own again
+    moved = edited.moved(X2, [5])
+    assert moved._exps[0][3] == 40.0 and moved._exps[0][2] is not before[0][0]
+    assert_array_equal(moved._exps[0][2], before[0][0])
+    W3 = W2.copy()
+    W3[1, 2] -= 0.5
+    assert_same_evaluation(moved.reweighted(W3, b).result, evaluate(W3, b, X2, y))
+
+
 def test_kept_exponentials_pass_on_and_the_evaluation_left_behind_still_computes_exactly(
         monkeypatch):
     """``moved`` and ``reweighted`` pass the kept exponentials on (the next ``reweighted``
