@@ -164,7 +164,22 @@ def make_window(app):
         time.sleep(0.01)
     for _ in range(5):
         app.processEvents()
+    settle_garbage_collector()
     return window
+
+
+def settle_garbage_collector():
+    """As the app once its window is built: the window's objects frozen out of collections,
+    and garbage collected from the event loop only (``explorer.app.GarbageCollector``)."""
+    import gc
+
+    from explorer import app
+
+    settle = getattr(app, "settle_garbage_collector", None)
+    if settle is not None:
+        settle()
+    else:
+        gc.freeze()
 
 
 def setup_row(app, window, n, classes, grid, batch):

@@ -96,6 +96,10 @@ def make_window(app):
     window.show()
     for _ in range(5):
         app.processEvents()
+    from explorer import app as explorer_app
+
+    # as the app once its window is built: garbage collected from the event loop only
+    getattr(explorer_app, "settle_garbage_collector", gc.freeze)()
     return window
 
 

@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"softmax-explorer: error: {exc}", file=sys.stderr)
             return 2
     # Start-up builds ~60,000 objects that live as long as the window: collecting garbage
-    # while they pile up costs ~0.1 s and finds next to nothing. run() turns it back on.
+    # while they pile up costs ~0.1 s and finds next to nothing. run() then collects from
+    # the event loop (app.GarbageCollector).
     gc.disable()
     from .app import run  # imports Qt
 
