@@ -375,9 +375,10 @@ def _draw_boundaries(img32: np.ndarray, labels: np.ndarray, g: int, boundary_rgb
         np.copyto(img32[r0 * g:r1 * g].reshape(r1 - r0, g), colour, where=edge)
 
 
-# Pixels up to which ``RegionImages`` keeps the other classes' share of an image
-# (13 bytes a pixel: 13 MB at this size, 0.8 MB at the app's 250 x 250).
-_KEEP_OTHERS_MAX = 1 << 20
+# Pixels up to which ``RegionImages`` keeps the other classes' share of an image: 13
+# bytes a pixel (3.4 MB at this size, a 512 x 512 grid; 0.8 MB at the app's 250 x 250),
+# formed from the other classes' scores at once (~12 bytes a score while they are).
+_KEEP_OTHERS_MAX = 1 << 18
 
 
 class RegionImages:
