@@ -410,31 +410,35 @@ class RegionImages:
     def image(self, W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 200),
               boundaries=True, boundary_rgba=(0, 0, 0, 255)) -> np.ndarray:
         """As ``region_image`` (same arguments, result and errors)."""
-        names, W64, b64, xs, ys = _region_setup(W, b, xlim, ylim, grid, features)
-        pal = DEFAULT_PALETTE if palette is None else np.asarray(palette)
-        options = (tuple(np.asarray(xlim, dtype=np.float64).tolist()),
-                   tuple(np.asarray(ylim, dtype=np.float64).tolist()), int(grid), names,
-                   pal.shape, pal.tobytes(), repr(alpha), bool(boundaries),
-                   np.asarray(boundary_rgba).tobytes())
+        try:
+            W64, b64 = np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64)
+            options = repr([np.asarray(v).tolist() for v in (xlim, ylim, grid, features, alpha,
+                                                             boundaries, boundary_rgba)]
+                           + [None if palette is None else np.asarray(palette).tolist()])
+        except (TypeError, ValueError):  # (region_image says what is wrong)
+            W64 = b64 = options = None
         j = self._edited_class(options, W64, b64)
-        g = xs.shape[0]
-        if j is None or g * g > _KEEP_OTHERS_MAX or j != self._edited:
+        img = None
+        if j is not None and j == self._edited:
+            names, W64, b64, xs, ys = _region_setup(W, b, xlim, ylim, grid, features)
+            if xs.shape[0] ** 2 <= _KEEP_OTHERS_MAX:
+                pal = DEFAULT_PALETTE if palette is None else np.asarray(palette)
+                img = self._image_of_one_class(j, names, W64, b64, xs, ys, pal, alpha,
+                                               boundaries, boundary_rgba)
+        if img is None:
             self._others = None
             img = region_image(W, b, xlim, ylim, grid, palette, features, alpha, boundaries,
                                boundary_rgba)
-        else:
-            img = self._image_of_one_class(j, names, W64, b64, xs, ys, pal, alpha, boundaries,
-                                           boundary_rgba)
         self._last = (options, W64.copy(), b64.copy())
         self._edited = j
         return img
 
     def _edited_class(self, options, W, b):
         """The one class whose weights differ from the last image's, or None."""
-        if self._last is None or W.shape[1] < 2:
+        if self._last is None or options is None or W.ndim != 2 or W.shape[1] < 2:
             return None
         last_options, last_W, last_b = self._last
-        if options != last_options or W.shape != last_W.shape:
+        if options != last_options or W.shape != last_W.shape or b.shape != last_b.shape:
             return None
         bits = np.uint64
         changed = ((W.view(bits) != last_W.view(bits)).any(axis=0)
