@@ -3,8 +3,8 @@
 The central view of the app. It shows the 2-D dataset (one scatter item per
 class, colour and marker shape per class), the decision regions of the
 current ``W, b`` behind it (an RGBA image from ``engine.RegionImages``, as
-``engine.region_image``, that follows the visible range) and each class's raw weight vector
-``w_j = (W[0, j], W[1, j])`` as a draggable arrow from the origin.
+``engine.region_image``, that follows the visible range) and each class's raw
+weight vector ``w_j = (W[0, j], W[1, j])`` as a draggable arrow from the origin.
 
 Intuition tools on top:
 
