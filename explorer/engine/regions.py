@@ -429,7 +429,7 @@ class RegionImages:
             self._others = None
             img = region_image(W, b, xlim, ylim, grid, palette, features, alpha, boundaries,
                                boundary_rgba)
-        self._last = (options, W64.copy(), b64.copy())
+        self._last = None if options is None else (options, W64.copy(), b64.copy())
         self._edited = j
         return img
 

@@ -166,3 +166,20 @@ def test_an_edit_into_overflow_raises_and_the_next_image_is_right():
     W[1, 1] -= 0.4
     assert_same_image(images.image(W, b, (-2.0, 2.0), (-2.0, 2.0), 20),
                       region_image(W, b, (-2.0, 2.0), (-2.0, 2.0), 20), boundary=(0, 0, 0, 255))
+
+
+def test_inputs_it_cannot_compare_are_refused_as_region_image_does():
+    """A ragged palette: ``region_image``'s own error, nothing kept; the next image right."""
+    W = np.array([[1.0, -1.0, 0.5], [0.3, 0.2, -0.7]])
+    b = np.zeros(3)
+    images = RegionImages()
+    images.image(W, b, (-2.0, 2.0), (-2.0, 2.0), 9)
+    ragged = [[1, 2, 3], [4, 5]]
+    got = image_or_error(images.image, W, b, (-2.0, 2.0), (-2.0, 2.0), 9, palette=ragged)
+    want = image_or_error(region_image, W, b, (-2.0, 2.0), (-2.0, 2.0), 9, palette=ragged)
+    assert got[0] is None and got[1] == want[1] is not None
+    for k in range(3):
+        W = W.copy()
+        W[0, 2] += 0.5
+        assert_same_image(images.image(W, b, (-2.0, 2.0), (-2.0, 2.0), 9),
+                          region_image(W, b, (-2.0, 2.0), (-2.0, 2.0), 9), boundary=(0, 0, 0, 255))
