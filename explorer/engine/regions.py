@@ -222,6 +222,14 @@ def _exact_confidence(S: np.ndarray, m: np.ndarray, Z: np.ndarray) -> np.ndarray
     return a
 
 
+def _palette_words(pal: np.ndarray) -> np.ndarray:
+    """Each palette colour as one 32-bit RGBA word (byte order R, G, B, A in memory; alpha
+    0, set per pixel afterwards)."""
+    rgba = np.zeros((pal.shape[0], 4), dtype=np.uint8)
+    rgba[:, :3] = pal.astype(np.uint8)
+    return rgba.view(np.uint32).ravel()
+
+
 def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 200),
                  boundaries=True, boundary_rgba=(0, 0, 0, 255)):
     """RGBA image of the decision regions: ndarray of shape (grid, grid, 4), uint8.
@@ -270,10 +278,7 @@ def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 2
     if option_error and not names:
         raise ValueError(option_error)
     if not option_error:
-        # RGBA pixels as one 32-bit word each (byte order R, G, B, A in memory)
-        rgba = np.zeros((pal.shape[0], 4), dtype=np.uint8)
-        rgba[:, :3] = pal.astype(np.uint8)
-        words = rgba.view(np.uint32).ravel()
+        words = _palette_words(pal)
     img = np.empty((g * g, 4), dtype=np.uint8)
     img32 = img.reshape(-1).view(np.uint32)
     labels = _scratch("labels", g * g, np.uint8)
@@ -508,9 +513,7 @@ class RegionImages:
         a += np.float32(lo)
         np.rint(a, out=a)
         np.clip(a, 0, 255, out=a)
-        rgba = np.zeros((pal.shape[0], 4), dtype=np.uint8)
-        rgba[:, :3] = pal.astype(np.uint8)
-        words = rgba.view(np.uint32).ravel()
+        words = _palette_words(pal)
         img = np.empty((n, 4), dtype=np.uint8)
         img32 = img.reshape(-1).view(np.uint32)
         index = _scratch("one_index", n, np.intp)
