@@ -19,6 +19,7 @@ import dataclasses
 import math
 import numbers
 import time
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,12 +137,19 @@ def _check_int(value, name: str, lo: int, hi: int) -> int:
 
 
 class _SceneCommand(QUndoCommand):
-    """An undo entry: the scene before and after one edit."""
+    """An undo entry: the scene before and after one edit.
+
+    It holds its scene by a weak reference: the scene owns its undo stack, which owns
+    the entries, and a strong one would make a cycle through Qt's ownership. Python's
+    collector breaking such a cycle freed the entry first, its scene with it, and the
+    scene's undo stack then deleted that entry a second time (a crash: a scene made and
+    dropped without a window, e.g. by a script or a test, then collected).
+    """
 
     def __init__(self, scene: "Scene", text: str, before: SceneData, after: SceneData,
                  merge_key=None, applied: bool = False):
         super().__init__(text)
-        self._scene = scene
+        self._scene_ref = weakref.ref(scene)
         self.before = before
         self.after = after
         self.merge_key = merge_key
@@ -162,10 +170,10 @@ class _SceneCommand(QUndoCommand):
         if self._skip_redo:
             self._skip_redo = False
             return
-        self._scene._apply(self.after)
+        self._scene_ref()._apply(self.after)
 
     def undo(self) -> None:
-        self._scene._apply(self.before)
+        self._scene_ref()._apply(self.before)
 
 
 class Scene(QObject):
