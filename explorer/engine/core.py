@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import _validate
+from . import _threads, _validate
 from ._validate import (
     as_float_array,
     as_labels,
@@ -492,6 +492,10 @@ _SERIAL_GEMM = 1 << 18
 # a little more, but an edit's ``reweighted`` at 5 classes, with less work per block,
 # lost ~15 % to the extra blocks.)
 _BLOCK_ROW_BYTES = 1 << 18
+# Scores (samples x classes) from which a pass shares its blocks with a helper thread
+# (``_threads``): below it a pass takes ~1 ms and the hand-over would cost more than
+# it saves.
+_SHARED_PASS_MIN = 1 << 17
 
 
 def _rows_per_block(n_classes: int, n_features: int) -> int:
@@ -587,10 +591,7 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
     bcol = b[:, None]
     blocks = n > k
     if blocks:  # reused by every block
-        buf = np.empty(C * k, dtype=dt)
         offsets = np.arange(k)
-        flat = np.empty(k, dtype=np.intp)
-    shares = []
     softmax = loss == "softmax"
     lazy_losses = isinstance(losses, list)
     log_chunk = _log_chunk(C)
@@ -601,17 +602,27 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
         w_sum = float(np.abs(W).sum(axis=0).max()) if W.size else 0.0
         b_max = float(np.abs(b).max()) if b.size else 0.0
         tol_scale = 4.0 * (D + 2) * float(np.finfo(dt).eps)
-    for block, start in enumerate(range(0, n, k)):
+
+    def one_block(block, scratch):
+        """Block ``block``'s ``(share, piece, exps)``; ``scratch`` holds the running
+        thread's buffers (blocks may run on two threads: see ``_threads``)."""
+        start = block * k
         stop = min(start + k, n)
         L = stop - start
         Xb, yb = (X[start:stop], y[start:stop]) if blocks else (X, y)
         kept = None if reuse is None else reuse[1][block]
-        S = np.dot(WT, Xb.T, out=buf[: C * L].reshape(C, L)) if blocks else np.dot(WT, Xb.T)
+        if blocks:
+            if not scratch:
+                scratch["buf"] = np.empty(C * k, dtype=dt)
+                scratch["flat"] = np.empty(k, dtype=np.intp)
+            S = np.dot(WT, Xb.T, out=scratch["buf"][: C * L].reshape(C, L))
+        else:
+            S = np.dot(WT, Xb.T)
         # S.flat[f] is each sample's true-class score: no (L, C) fancy-index temporaries
         if kept is not None:
             f = kept[2]  # (the same labels and blocks)
         elif blocks:
-            f = flat[:L]
+            f = scratch["flat"][:L]
             np.multiply(yb, L, out=f)
             f += offsets[:L]
         else:
@@ -622,6 +633,7 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
         sy = Sf.take(f)
         m = S.max(axis=0)
         x_max = None
+        exps_entry = piece = None
         if count_correct:
             x_max = kept[3] if kept is not None and kept[3] is not None else \
                 float(np.abs(Xb).max()) if Xb.size else 0.0
@@ -635,8 +647,8 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
             else:
                 E = _exps_again(S, m, reuse[0], kept[0], kept[1])
             if exps is not None:
-                exps.append((m, E.copy() if E is S else E,
-                             f.copy() if blocks and kept is None else f, x_max))
+                exps_entry = (m, E.copy() if E is S else E,
+                              f.copy() if blocks and kept is None else f, x_max)
             if count_correct:
                 # classes within tol of the best score (the best one included)
                 near = _count_per_sample(E >= math.exp(-tol)) if tol < 700 else np.full(L, C)
@@ -645,7 +657,7 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
             ps = m - sy if dt == np.float64 else np.subtract(m, sy, dtype=np.float64)
             block_loss = float(ps.sum()) + _sum_of_logs(se, log_chunk)
             if lazy_losses:
-                losses.append((start, stop, ps, se))
+                piece = (start, stop, ps, se)
                 inverse = np.reciprocal(se)  # (se kept for the losses)
             else:
                 if losses is not None:
@@ -668,7 +680,7 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
             ps = M.sum(axis=0)
             block_loss = ps.sum()
             if lazy_losses:
-                losses.append((start, stop, ps, None))
+                piece = (start, stop, ps, None)
             elif losses is not None:
                 losses[start:stop] = ps
             G = pos.astype(dt)
@@ -687,7 +699,20 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
                 i = np.flatnonzero(close)
                 Ss = _scores_rowwise(W, b, Xb[i])
                 block_correct += int(np.count_nonzero(Ss.argmax(axis=1) == yb[i]))
-        shares.append((start, stop, block_loss, np.dot(G, Xb), G.sum(axis=1), block_correct))
+        share = (start, stop, block_loss, np.dot(G, Xb), G.sum(axis=1), block_correct)
+        return share, piece, exps_entry
+
+    n_blocks = -(-n // k)
+    if n_blocks > 1 and n * C >= _SHARED_PASS_MIN:
+        done, _ = _threads.run_blocks(n_blocks, one_block)
+    else:
+        scratch = {}
+        done = [one_block(block, scratch) for block in range(n_blocks)]
+    shares = [share for share, _, _ in done]
+    if lazy_losses:
+        losses.extend(piece for _, piece, _ in done)
+    if exps is not None and softmax:
+        exps.extend(entry for _, _, entry in done)
     if parts is not None:
         parts.extend(shares)
     return _sum_parts(shares)

@@ -53,9 +53,11 @@ def problem(rng, n, D, C, dtype=np.float64, scale=1.0):
 
 @pytest.fixture
 def tiny_blocks(monkeypatch):
-    """Blocks of a few samples, so that small problems cross many block boundaries."""
+    """Blocks of a few samples, so that small problems cross many block boundaries; the
+    blocks are shared with the helper thread as a large pass's are (``_threads``)."""
     monkeypatch.setattr(core, "_BLOCK_ENTRIES", 12)
     monkeypatch.setattr(core, "_MIN_BLOCK", 3)
+    monkeypatch.setattr(core, "_SHARED_PASS_MIN", 0)
 
 
 def forget_evaluations():
