@@ -41,7 +41,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from explorer.engine import loss_and_gradients  # noqa: E402
+from explorer.engine import _threads, loss_and_gradients  # noqa: E402
 from explorer.engine.core import _check_loss_args, _loss_terms_reference  # noqa: E402
 
 SIZES = (1_000, 100_000, 1_000_000)
@@ -155,7 +155,8 @@ def header(torch) -> str:
            if k in os.environ}
     line = (f"# engine benchmark: python {platform.python_version()}, numpy {np.__version__} "
             f"({blas.get('name', '?')} {blas.get('version', '')}), {os.cpu_count()} CPUs, "
-            f"thread env {env or 'unset'}")
+            f"thread env {env or 'unset'}, engine helper thread "
+            f"{'on' if _threads.enabled else 'off (SOFTMAX_EXPLORER_THREADS)'}")
     if torch is not None:
         line += f", torch {torch.__version__} ({torch.get_num_threads()} threads)"
     return line

@@ -353,6 +353,13 @@ def measure_live(app, window, meter, seconds):
             "settle_ms": settle_ms}
 
 
+def _engine_helper() -> str:
+    """Whether the engine shares large passes with a helper thread (``engine/_threads.py``)."""
+    from explorer.engine import _threads
+
+    return "on" if _threads.enabled else "off"
+
+
 def versions() -> dict:
     import numpy
     import PySide6
@@ -360,7 +367,8 @@ def versions() -> dict:
 
     return {"python": platform.python_version(), "numpy": numpy.__version__,
             "pyside6": PySide6.__version__, "pyqtgraph": pyqtgraph.__version__,
-            "platform": os.environ.get("QT_QPA_PLATFORM", ""), "cpus": os.cpu_count()}
+            "platform": os.environ.get("QT_QPA_PLATFORM", ""), "cpus": os.cpu_count(),
+            "engine_helper": _engine_helper()}
 
 
 COLUMNS = [("n_points", "{:>9,}"), ("classes", "{:>2}"), ("grid", "{:>4}"), ("batch", "{:>5}"),
@@ -398,7 +406,8 @@ def main(argv=None) -> int:
     if not args.json:
         info = versions()
         print(f"# frame benchmark: window {WINDOW_SIZE[0]}x{WINDOW_SIZE[1]}, plot viewport "
-              f"{vp.width()}x{vp.height()}, {info['platform']}, {info['cpus']} CPUs, python "
+              f"{vp.width()}x{vp.height()}, {info['platform']}, {info['cpus']} CPUs (engine helper "
+              f"thread {info['engine_helper']}), python "
               f"{info['python']}, numpy {info['numpy']}, PySide6 {info['pyside6']}, pyqtgraph "
               f"{info['pyqtgraph']}; medians; fps = 1000 / wall ms per frame, fps cpu = 1000 / "
               f"GUI-thread CPU ms per frame; phases in CPU ms")
