@@ -116,7 +116,11 @@ def run_blocks(n_blocks: int, work) -> tuple[list, int]:
         scratch = {}
         return [work(k, scratch) for k in range(n_blocks)], 0
     shared = _Shared(n_blocks, work, np.geterr())
-    _helper_pool().submit(shared.help)
+    try:
+        _helper_pool().submit(shared.help)
+    except RuntimeError:  # (no new threads as the interpreter shuts down): the caller alone
+        scratch = {}
+        return [work(k, scratch) for k in range(n_blocks)], 0
     scratch = {}
     try:
         while (k := shared.claim(helper=False)) is not None:

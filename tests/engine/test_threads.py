@@ -50,6 +50,16 @@ def test_without_a_helper_the_caller_does_every_block(monkeypatch):
     assert where == {threading.get_ident()}
 
 
+def test_without_new_threads_the_caller_does_every_block(shared, monkeypatch):
+    """As the interpreter shuts down no thread can be started: the pass still runs."""
+    class Closed:
+        def submit(self, *args):
+            raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+
+    monkeypatch.setattr(_threads, "_helper_pool", Closed)
+    assert _threads.run_blocks(3, lambda k, s: 2 * k) == ([0, 2, 4], 0)
+
+
 def test_the_caller_never_waits_for_a_helper_that_has_not_started(shared):
     """The helper's thread busy elsewhere (as on a machine whose other core is taken):
     the caller does every block itself and returns at once."""
