@@ -165,7 +165,8 @@ class MainWindow(QMainWindow):
         for updates in (self.curves_view.updates, self.weights_view.updates,
                         self.point_table_view.updates, self.derivation_view.updates,
                         self.point_gradient_view.updates, self.loss_shape_view.updates,
-                        self.dataset_view.size_updates, self.summary_updates):
+                        self.dataset_view.size_updates, self.dataset_view.hover_updates,
+                        self.summary_updates):
             updates.follow(self.trainer, self.scene)
 
         self.autosaver = Autosaver(self.scene, self.view_options, parent=self)

@@ -827,6 +827,10 @@ class DatasetView(QWidget):
         # The regions when W changes: at once (in the same paint as the arrows), or when
         # the plot is shown again (e.g. a lesson layout without it).
         self.regions_refresh = DeferredRefresh(self, self.update_regions)
+        # The hover read-out of the point under the mouse when the scene changes: at once
+        # after an edit; at ~10 Hz while training runs when the main window has it follow
+        # the trainer (laying out its rich text took ~2 - 4 ms of every frame).
+        self.hover_updates = DeferredRefresh(self, self._refresh_hover_now)
 
         # -- toolbar: active class; below the plot: clear, reset view ----------------------------------------
         self.class_label = QLabel("New points:")
@@ -1519,11 +1523,16 @@ class DatasetView(QWidget):
         self._show_hover(i)
 
     def _refresh_hover(self, repick: bool = False) -> None:
-        """Redraw the read-out after the scene changed (e.g. a training frame)."""
+        """Redraw the read-out after the scene changed (e.g. a training frame); ``repick``:
+        the points changed, pick the one under the mouse again (at once)."""
         if repick:
             if self.hover_index is not None:
                 self._update_hover()
         elif self.hover_index is not None:
+            self.hover_updates.request()
+
+    def _refresh_hover_now(self) -> None:
+        if self.hover_index is not None:
             self._show_hover(self.hover_index)
 
     def hover_text(self, i: int) -> str:

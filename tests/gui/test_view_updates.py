@@ -133,6 +133,47 @@ def test_an_edit_while_training_shows_at_once(window, qtbot):
         trainer.pause()
 
 
+def test_the_hover_read_out_follows_training_at_10_hz_edits_at_once(window, qtbot):
+    """The mouse resting on a point while Play runs: its read-out (rich text laid out
+    anew, ~2 - 4 ms) is redrawn at ~10 Hz, not every frame; an edit shows at once; and
+    paused, it shows the point's values of the paused W exactly."""
+    s, ds, trainer = window.scene, window.dataset_view, window.trainer
+    fmt = window.dataset_view.hover_text.__globals__["style"].format_number
+    vp = ds.plot.viewport()
+    (x0, x1), (y0, y1) = ds.view_box.viewRange()
+    px, py = (x1 - x0) / vp.width(), (y1 - y0) / vp.height()
+    X = s.X
+    for i in range(X.shape[0]):  # a point in view with no other within 20 pixels
+        d = np.hypot((X[:, 0] - X[i, 0]) / px, (X[:, 1] - X[i, 1]) / py)
+        d[i] = np.inf
+        if d.min() > 20 and x0 < X[i, 0] < x1 and y0 < X[i, 1] < y1 and \
+                ds.pick_arrow(*X[i]) is None:
+            break
+    qtbot.mouseMove(vp, ds.data_to_view(float(X[i, 0]), float(X[i, 1])))
+    qtbot.waitUntil(lambda: ds.hover_index == i, timeout=2000)
+    shown = []
+    original = ds._show_hover
+    ds._show_hover = lambda j: (shown.append(j), original(j))
+    trainer.play()
+    try:
+        for _ in range(10):
+            trainer.tick()  # ten frames at once: far less than one throttle interval
+        assert shown == [] and ds.hover_updates.pending
+        qtbot.waitUntil(lambda: len(shown) >= 1, timeout=2000)  # then from its timer
+        s.set_class_vector(0, (1.5, -0.5))  # a user edit: at once, though training runs
+        assert len(shown) >= 2 and shown[-1] == i
+        assert fmt(float(s.X[i] @ s.W[:, 0] + s.b[0])) in ds.hover_label.toPlainText()
+        for _ in range(5):
+            trainer.tick()
+    finally:
+        trainer.pause()
+        ds._show_hover = original
+    assert not ds.hover_updates.pending and ds.hover_index == i
+    scores = s.X[i] @ s.W + s.b
+    text = ds.hover_label.toPlainText()
+    assert all(fmt(float(v)) in text for v in scores)
+
+
 def test_throttled_refreshes_take_turns(window, qtbot):
     """Two throttled views never redraw within STAGGER_MS of each other."""
     times = []
