@@ -18,7 +18,7 @@ outlined, wherever the highlight was set.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QRectF, QSignalBlocker, QSize, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -79,6 +79,77 @@ def _header_sheet(j: int) -> str:
             " border-radius: 4px; padding: 2px 4px;")
 
 
+class GradientLabel(QWidget):
+    """The gradient beneath a value: one line of text in a colour, right-aligned.
+
+    A ``QLabel`` asks its cell to lay itself out again at every new text (15 layout
+    requests per weight edit at 5 classes, ~0.5 ms), and a per-label style sheet to
+    colour it makes each paint go through Qt's style-sheet machinery. This widget
+    repaints itself only and takes its colour from ``set_color``. Its width is the
+    cell's (never the text's: the columns must not move as gradients change).
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self._text = str(text)
+        self._color: QColor | None = None
+        self._alignment = Qt.AlignRight | Qt.AlignVCenter
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        self.setAutoFillBackground(True)  # opaque: Qt repaints it alone, not the table
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:  # noqa: N802 - QLabel's name
+        text = str(text)
+        if text != self._text:
+            self._text = text
+            self.update()
+
+    def color(self) -> QColor:
+        """The colour the text is drawn in (the palette's text colour unless set)."""
+        return QColor(self._color) if self._color is not None else \
+            self.palette().color(QPalette.WindowText)
+
+    def color_name(self) -> str | None:
+        """The colour given to ``set_color`` as ``#rrggbb``, or None."""
+        return None if self._color is None else self._color.name()
+
+    def set_color(self, color) -> None:
+        """The text's colour (anything ``QColor`` takes), or None: the palette's."""
+        color = None if color is None else QColor(color)
+        if color != self._color:
+            self._color = color
+            self.update()
+
+    def alignment(self):
+        return self._alignment
+
+    def setAlignment(self, alignment) -> None:  # noqa: N802 - QLabel's name
+        self._alignment = Qt.AlignmentFlag(alignment)
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        fm = self.fontMetrics()
+        m = self.contentsMargins()
+        return QSize(fm.horizontalAdvance(self._text or NO_GRADIENT) + m.left() + m.right(),
+                     fm.height() + m.top() + m.bottom())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return self.sizeHint()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.FontChange:
+            self.updateGeometry()  # (its height follows the font)
+        super().changeEvent(event)
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.setPen(self.color())
+        painter.drawText(self.contentsRect(), int(self._alignment), self._text)
+        painter.end()
+
+
 class CellFrame(QWidget):
     """One cell of the table (a value over its gradient) that can draw a highlight outline.
 
@@ -86,7 +157,7 @@ class CellFrame(QWidget):
     "grad" (only the gradient beneath the value is outlined).
     """
 
-    def __init__(self, edit: NumberEdit, label: QLabel, parent=None):
+    def __init__(self, edit: NumberEdit, label: GradientLabel, parent=None):
         super().__init__(parent)
         self.edit, self.label = edit, label
         self.highlight_part: str | None = None
@@ -145,9 +216,9 @@ class WeightsView(QWidget):
         super().__init__(parent)
         self.scene = scene
         self.value_edits: list[list[NumberEdit]] = []
-        self.grad_labels: list[list[QLabel]] = []
+        self.grad_labels: list[list[GradientLabel]] = []
         self.bias_edits: list[NumberEdit] = []
-        self.bias_grad_labels: list[QLabel] = []
+        self.bias_grad_labels: list[GradientLabel] = []
         self.row_labels: list[QLabel] = []
         self.row_grad_labels: list[QLabel] = []  # the small "∂L" beside each row's gradients
         self.header_labels: list[QLabel] = []
@@ -342,11 +413,9 @@ class WeightsView(QWidget):
         edit.setFont(style.font())
         self._fit_edit_width(edit)
         edit.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
-        label = QLabel(gradient_text(None))
-        # The text changes every training frame: it must never resize the columns.
-        label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
-        # Opaque (they change while training): Qt then repaints just them, not the table.
-        label.setAutoFillBackground(True)
+        # (its text changes every training frame: it never resizes the columns, and it
+        # is opaque, so that Qt repaints just it, not the table)
+        label = GradientLabel(gradient_text(None))
         edit.setAutoFillBackground(True)
         label.setFont(style.font(GRAD_POINT_SIZE))
         label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
@@ -383,7 +452,7 @@ class WeightsView(QWidget):
             cell.edit.setFont(font)
             self._fit_edit_width(cell.edit)
             cell.label.setFont(small)
-            cell.label.setProperty("sign_color", None)  # restyle with the theme's sign colours
+            cell.label.set_color(None)  # (the theme's sign colours follow)
             cell.apply_appearance()
             cell.update()
         self._show_gradients()
@@ -455,14 +524,9 @@ class WeightsView(QWidget):
             edit.setModified(False)
 
     @staticmethod
-    def _set_grad(label: QLabel, value: float | None) -> None:
-        text = gradient_text(value)
-        if label.text() != text:
-            label.setText(text)
-        color = _sign_color(value)
-        if label.property("sign_color") != color:  # restyling is slow: only on a sign change
-            label.setProperty("sign_color", color)
-            label.setStyleSheet(f"color: {color};")
+    def _set_grad(label: GradientLabel, value: float | None) -> None:
+        label.setText(gradient_text(value))
+        label.set_color(_sign_color(value))
 
     def _on_shape_changed(self) -> None:
         self.updates.request()

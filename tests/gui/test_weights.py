@@ -88,8 +88,13 @@ def test_gradient_labels_show_the_full_batch_gradient_and_follow_edits(view, sce
     t = scene.loss_terms()
     for j, label in enumerate(view.bias_grad_labels):
         want = style.POSITIVE if t.db[j] > 0 else style.NEGATIVE
-        assert want.name() in label.styleSheet()
+        assert label.color().name() == want.name()
         assert ("\u2212" in label.text()) == (t.db[j] < 0)
+        # what it shows: its text's pixels in that colour (and none in the other sign's)
+        img = label.grab().toImage()
+        drawn = {img.pixelColor(x, y).name() for x in range(img.width()) for y in range(img.height())}
+        other = style.NEGATIVE if t.db[j] > 0 else style.POSITIVE
+        assert want.name() in drawn and other.name() not in drawn
 
 
 def test_gradient_labels_use_the_regularised_loss(view, scene):
