@@ -30,6 +30,7 @@ from explorer.engine import (
     region_image,
     region_scores,
 )
+from engine_problems import draw_problem
 from explorer import engine
 from explorer.engine import _validate, core, regions
 from explorer.engine.core import evaluate
@@ -100,14 +101,8 @@ def test_block_size_does_not_change_the_answer(monkeypatch, loss):
 @PROPS
 @given(data=st.data())
 def test_fused_pass_equals_the_reference_on_random_problems(data):
-    n = data.draw(st.integers(1, 40))
-    D = data.draw(st.integers(1, 4))
-    C = data.draw(st.integers(1, 6))
-    el = st.floats(-50, 50, allow_nan=False, allow_infinity=False)
-    W = data.draw(hnp.arrays(np.float64, (D, C), elements=el))
-    b = data.draw(hnp.arrays(np.float64, (C,), elements=el))
-    X = data.draw(hnp.arrays(np.float64, (n, D), elements=el))
-    y = data.draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, C - 1)))
+    W, b, X, y = draw_problem(data, (1, 40), (1, 4), (1, 6), 50)
+    C = W.shape[1]
     loss = data.draw(st.sampled_from(["softmax", "svm"]))
     old = core._BLOCK_ENTRIES, core._MIN_BLOCK
     core._BLOCK_ENTRIES, core._MIN_BLOCK = data.draw(st.integers(1, 50)), 1

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from engine_problems import draw_problem
 from explorer.engine import _threads, core
 from explorer.engine.core import BlockedEvaluation, evaluate
 
@@ -150,14 +151,9 @@ def _assert_identical(a, b):
 def test_a_shared_pass_gives_what_one_thread_gives_bit_for_bit(data):
     """Sums, blocks' shares, losses (pieces or written), kept exponentials and an edit of
     one class reusing them: with the helper or without, the very same numbers."""
-    n = data.draw(st.integers(2, 60))
-    D = data.draw(st.integers(1, 3))
-    C = data.draw(st.integers(2, 5))
+    W, b, X, y = draw_problem(data, (2, 60), (1, 3), (2, 5), 30)
+    D, C = W.shape
     el = st.floats(-30, 30, allow_nan=False, allow_infinity=False)
-    W = data.draw(hnp.arrays(np.float64, (D, C), elements=el))
-    b = data.draw(hnp.arrays(np.float64, (C,), elements=el))
-    X = data.draw(hnp.arrays(np.float64, (n, D), elements=el))
-    y = data.draw(hnp.arrays(np.int64, (n,), elements=st.integers(0, C - 1)))
     loss = data.draw(st.sampled_from(["softmax", "svm"]))
     lazy = data.draw(st.booleans())
     old = core._BLOCK_ENTRIES, core._MIN_BLOCK, core._SHARED_PASS_MIN, _threads.enabled
