@@ -93,7 +93,6 @@ class GradientLabel(QWidget):
         super().__init__(parent)
         self._text = str(text)
         self._color: QColor | None = None
-        self._alignment = Qt.AlignRight | Qt.AlignVCenter
         self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.setAutoFillBackground(True)  # opaque: Qt repaints it alone, not the table
 
@@ -111,23 +110,12 @@ class GradientLabel(QWidget):
         return QColor(self._color) if self._color is not None else \
             self.palette().color(QPalette.WindowText)
 
-    def color_name(self) -> str | None:
-        """The colour given to ``set_color`` as ``#rrggbb``, or None."""
-        return None if self._color is None else self._color.name()
-
     def set_color(self, color) -> None:
         """The text's colour (anything ``QColor`` takes), or None: the palette's."""
         color = None if color is None else QColor(color)
         if color != self._color:
             self._color = color
             self.update()
-
-    def alignment(self):
-        return self._alignment
-
-    def setAlignment(self, alignment) -> None:  # noqa: N802 - QLabel's name
-        self._alignment = Qt.AlignmentFlag(alignment)
-        self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         fm = self.fontMetrics()
@@ -146,7 +134,7 @@ class GradientLabel(QWidget):
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
         painter.setPen(self.color())
-        painter.drawText(self.contentsRect(), int(self._alignment), self._text)
+        painter.drawText(self.contentsRect(), Qt.AlignRight | Qt.AlignVCenter, self._text)
         painter.end()
 
 
@@ -415,10 +403,9 @@ class WeightsView(QWidget):
         edit.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         # (its text changes every training frame: it never resizes the columns, and it
         # is opaque, so that Qt repaints just it, not the table)
-        label = GradientLabel(gradient_text(None))
+        label = GradientLabel(gradient_text(None))  # (right-aligned)
         edit.setAutoFillBackground(True)
         label.setFont(style.font(GRAD_POINT_SIZE))
-        label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         label.setToolTip(f"\u2202L/\u2202{name} over the full batch (data loss + L2 term).\n"
                          "SGD moves the value against its sign: new = old \u2212 lr \u00b7 \u2202L.\n"
                          "Orange: positive (the value will shrink); blue: negative (it will grow).")
