@@ -33,12 +33,14 @@ def _cores() -> int:
 
 
 def _enabled_by_environment() -> bool:
-    value = os.environ.get("SOFTMAX_EXPLORER_THREADS", "").strip()
+    """``SOFTMAX_EXPLORER_THREADS``: a number of threads (1 or 0: no helper) or off/no/false;
+    unset, a helper when the process may use more than one core."""
+    value = os.environ.get("SOFTMAX_EXPLORER_THREADS", "").strip().lower()
     if value:
         try:
             return int(value) > 1
         except ValueError:
-            return True
+            return value not in ("off", "no", "false", "none")
     return _cores() > 1
 
 

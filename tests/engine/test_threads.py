@@ -43,6 +43,15 @@ def test_results_come_in_block_order_and_the_helper_takes_blocks_when_it_can(sha
     assert 1 <= helper_blocks <= 11  # (each thread took some)
 
 
+@pytest.mark.parametrize("value,on", [("1", False), ("0", False), ("off", False), ("No", False),
+                                      ("2", True), ("4", True), ("on", True)])
+def test_the_environment_turns_the_helper_off_or_on(monkeypatch, value, on):
+    monkeypatch.setenv("SOFTMAX_EXPLORER_THREADS", value)
+    assert _threads._enabled_by_environment() is on
+    monkeypatch.delenv("SOFTMAX_EXPLORER_THREADS")
+    assert _threads._enabled_by_environment() is (_threads._cores() > 1)
+
+
 def test_without_a_helper_the_caller_does_every_block(monkeypatch):
     monkeypatch.setattr(_threads, "enabled", False)
     where = set()
