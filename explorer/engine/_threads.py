@@ -107,23 +107,23 @@ class _Shared:
                 self.cond.wait()
 
 
-def run_blocks(n_blocks: int, work) -> tuple[list, int]:
+def run_blocks(n_blocks: int, work, share: bool = True) -> tuple[list, int]:
     """``[work(k, scratch) for k in range(n_blocks)]``, the blocks shared with a helper
-    thread when there is one; ``scratch`` is a dict of the running thread's own (for
-    buffers that ``work`` reuses from one block to the next). Returns the results in
-    block order and how many blocks the helper did. ``work`` must write nothing that
-    another block reads. An exception in either thread is raised here, after both
-    have stopped."""
-    if n_blocks < 2 or not enabled:
-        scratch = {}
-        return [work(k, scratch) for k in range(n_blocks)], 0
-    shared = _Shared(n_blocks, work, np.geterr())
-    try:
-        _helper_pool().submit(shared.help)
-    except RuntimeError:  # (no new threads as the interpreter shuts down): the caller alone
-        scratch = {}
-        return [work(k, scratch) for k in range(n_blocks)], 0
+    thread when there is one and ``share``; ``scratch`` is a dict of the running thread's
+    own (for buffers that ``work`` reuses from one block to the next). Returns the
+    results in block order and how many blocks the helper did. ``work`` must write
+    nothing that another block reads. An exception in either thread is raised here,
+    after both have stopped."""
+    shared = None
+    if share and n_blocks > 1 and enabled:
+        shared = _Shared(n_blocks, work, np.geterr())
+        try:
+            _helper_pool().submit(shared.help)
+        except RuntimeError:  # (no new threads as the interpreter shuts down): the caller alone
+            shared = None
     scratch = {}
+    if shared is None:
+        return [work(k, scratch) for k in range(n_blocks)], 0
     try:
         while (k := shared.claim(helper=False)) is not None:
             shared.results[k] = work(k, scratch)

@@ -702,12 +702,7 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
         share = (start, stop, block_loss, np.dot(G, Xb), G.sum(axis=1), block_correct)
         return share, piece, exps_entry
 
-    n_blocks = -(-n // k)
-    if n_blocks > 1 and n * C >= _SHARED_PASS_MIN:
-        done, _ = _threads.run_blocks(n_blocks, one_block)
-    else:
-        scratch = {}
-        done = [one_block(block, scratch) for block in range(n_blocks)]
+    done, _ = _threads.run_blocks(-(-n // k), one_block, share=n * C >= _SHARED_PASS_MIN)
     shares = [share for share, _, _ in done]
     if lazy_losses:
         losses.extend(piece for _, piece, _ in done)

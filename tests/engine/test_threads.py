@@ -194,7 +194,8 @@ def test_a_shared_pass_gives_what_one_thread_gives_bit_for_bit(data):
 def test_only_passes_of_several_blocks_over_many_scores_are_shared(monkeypatch):
     calls = []
     run = _threads.run_blocks
-    monkeypatch.setattr(_threads, "run_blocks", lambda n, work: calls.append(n) or run(n, work))
+    monkeypatch.setattr(_threads, "run_blocks",
+                        lambda n, work, share: (share and n > 1 and calls.append(n)) or run(n, work, share))
     monkeypatch.setattr(_threads, "enabled", True)
     rng = np.random.default_rng(1)
     C = 5
