@@ -303,6 +303,44 @@ def test_steady_text_lays_nothing_out(qtbot):
     assert label.autoFillBackground()
 
 
+def test_a_selectable_steady_text_paints_once_per_new_text(qtbot):
+    """A label whose text can be selected (the training readout) lays its text out when
+    it is set: laid out in its paint, it asked for a second paint (a second round of
+    painting after every edit and training frame)."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    label = QLabel()
+    label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+    layout.addWidget(label)
+    qtbot.addWidget(box)
+    box.show()
+    qtbot.waitExposed(box)
+    set_steady_text(label, "loss 0.1234", "loss 0.0000")
+
+    class Paints(QObject):
+        count = 0
+
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+            if event.type() == QEvent.Paint:
+                self.count += 1
+            return False
+
+    paints = Paints()
+    label.installEventFilter(paints)
+    for text in ("loss 0.5678", "loss 0.9"):
+        for _ in range(5):
+            QApplication.processEvents()
+        paints.count = 0
+        set_steady_text(label, text)
+        for _ in range(5):
+            QApplication.processEvents()
+        assert paints.count == 1, text
+    label.removeEventFilter(paints)
+
+
 def test_points_table_computes_only_the_rows_drawn_above_a_size(qtbot, scene, monkeypatch):
     monkeypatch.setattr(point_table_module, "LAZY_ROWS_ABOVE", 100)
     view = PointTableView(scene)
