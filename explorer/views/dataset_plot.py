@@ -297,7 +297,7 @@ class _PassiveScatter(KeptBoundingRect, pg.ScatterPlotItem):
         uniform = (self.opts["pxMode"] and self.opts["useCache"] and not self.opts["hoverable"]
                    and len(data) > 0 and data["symbol"][0] is None
                    and data["pen"][0] is None and data["brush"][0] is None)
-        if not uniform or len(data) < 64:
+        if not uniform:
             return super().updateSpots(dataSet)
         mask = data["sourceRect"]["w"] == 0
         if np.any(mask):
