@@ -15,7 +15,8 @@ from PySide6.QtGui import (
     QTextDocument, QTextOption,
 )
 from PySide6.QtWidgets import (
-    QGraphicsGridLayout, QGraphicsItem, QLabel, QLineEdit, QSizePolicy, QToolTip, QWidget,
+    QGraphicsGridLayout, QGraphicsItem, QGraphicsTextItem, QLabel, QLineEdit, QSizePolicy, QToolTip,
+    QWidget,
 )
 
 
@@ -309,13 +310,18 @@ def cache_drawing(*items) -> None:
 
     An item that does not change, or only moves, is then blitted instead of drawn again
     whenever anything else in its plot changes (pyqtgraph items draw in Python: 0.2-0.5 ms
-    each, a scatter of 10,000 markers ~8 ms). For a ``pg.TextItem``, its text is cached too.
+    each, a scatter of 10,000 markers ~8 ms). For a ``pg.TextItem``, its text is cached too,
+    and for a ``pg.AxisItem`` its label (a text document laid out and drawn again at every
+    repaint of the plot otherwise: ~0.08 ms each).
     """
     for item in items:
         item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         text = getattr(item, "textItem", None)
         if text is not None:
             text.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+        label = getattr(item, "label", None)
+        if isinstance(item, pg.AxisItem) and isinstance(label, QGraphicsTextItem):
+            label.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
 
 def parse_number(text: str, *, minimum: float = -math.inf, maximum: float = math.inf,

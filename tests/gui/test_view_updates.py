@@ -255,6 +255,18 @@ def test_class_markers_and_static_items_are_cached_drawings(qtbot, scene):
     assert all(line.cacheMode() == cached for line in view.zero_lines)
 
 
+def test_every_plot_axis_and_its_label_are_cached_drawings(window):
+    """Shown axes, and their labels (a text document laid out again at each repaint
+    otherwise), are blitted from a cached drawing in every plot of the window."""
+    import pyqtgraph as pg
+
+    cached = QGraphicsItem.DeviceCoordinateCache
+    axes = [item for view in window.findChildren(pg.GraphicsView)
+            for item in view.scene().items() if isinstance(item, pg.AxisItem) and item.isVisible()]
+    assert len(axes) >= 6
+    assert all(axis.cacheMode() == cached and axis.label.cacheMode() == cached for axis in axes)
+
+
 def test_hover_read_out_computes_only_its_point(qtbot, scene, monkeypatch):
     view = DatasetView(scene)
     qtbot.addWidget(view)
