@@ -54,21 +54,26 @@ def parse_args(argv=None):
 
 
 class PaintCounter:
+    """Counts Qt's paint passes: each ``UpdateRequest`` a top-level window gets paints every
+    widget of it that is due (a filter on the top-level windows only: one on every widget
+    would add its own Python call to each event of each widget to the figures)."""
+
     def __init__(self, window):
         from PySide6.QtCore import QEvent, QObject
-        from PySide6.QtWidgets import QWidget
+        from PySide6.QtWidgets import QApplication
 
         counter = self
+        update_request = QEvent.UpdateRequest
 
         class Filter(QObject):
             def eventFilter(self, obj, event):  # noqa: N802
-                if event.type() == QEvent.Paint:
+                if event.type() == update_request:
                     counter.count += 1
                 return False
 
         self.count = 0
         self._filter = Filter()
-        for w in [window, *window.findChildren(QWidget)]:
+        for w in {window, *QApplication.topLevelWidgets()}:
             w.installEventFilter(self._filter)
 
 
