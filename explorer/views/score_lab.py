@@ -1074,10 +1074,14 @@ class ScoreLab(QWidget):
         loss = scene.lab_loss()
         invalid = ~np.isfinite(p)
 
-        with QSignalBlocker(self.classes_spin):
-            self.classes_spin.setValue(n)
-        with QSignalBlocker(self.true_class_combo):
-            self.true_class_combo.setCurrentIndex(y)
+        # (only when they change: a spin box repaints itself at every setValue, and what is
+        # behind it too, ~1 ms at every score edit)
+        if self.classes_spin.value() != n:
+            with QSignalBlocker(self.classes_spin):
+                self.classes_spin.setValue(n)
+        if self.true_class_combo.currentIndex() != y:
+            with QSignalBlocker(self.true_class_combo):
+                self.true_class_combo.setCurrentIndex(y)
 
         for j in range(n):
             edit = self.score_edits[j]
