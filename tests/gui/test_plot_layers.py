@@ -93,6 +93,47 @@ def test_labels_draw_their_text_in_their_colour_and_only_when_visible(plot, qtbo
     assert dark_pixels(plot) == [] and layer.texts() == []
 
 
+def test_a_new_text_is_drawn_as_its_laid_out_text_is_and_only_kept_texts_are_laid_out(
+        plot, qtbot, monkeypatch):
+    """A label drawn with a new text (at its baseline, not laid out: a score edit gives
+    every value a new text) gives the very pixels of the same text laid out once and drawn
+    again (``QStaticText``, from its second paint unchanged on), in two fonts."""
+    from explorer.views import widgets
+
+    made = []
+
+    class Counted(widgets.QStaticText):
+        def __init__(self, *args):
+            made.append(args)
+            super().__init__(*args)
+
+    monkeypatch.setattr(widgets, "QStaticText", Counted)
+    layer = TextLayer().add_to(plot)
+    bold = QFont()
+    bold.setPointSize(15)
+    bold.setBold(True)
+    labels = []
+    for k, font in enumerate((None, bold)):
+        label = layer.add("", color=QColor(20, 20, 220), anchor=(0.5, 0.5))
+        if font is not None:
+            label.setFont(font)
+        label.setPos(3.0 + 4 * k, 5.0)
+        labels.append(label)
+    qtbot.wait(20)
+    for text in ("−0.113", "0.869", "+0.001 y"):
+        made.clear()
+        for label in labels:
+            label.setText(text)
+        new = plot.grab().toImage()  # (one paint, with the new texts)
+        assert made == []  # new texts: none laid out
+        assert plot.grab().toImage() == new  # drawn again: the very same pixels
+        assert len(made) == len(labels)  # laid out once each, on their second paint
+        assert plot.grab().toImage() == new and len(made) == len(labels)
+    blue = [(x, y) for x in range(new.width()) for y in range(new.height())
+            if new.pixelColor(x, y).blue() > 150 and new.pixelColor(x, y).red() < 100]
+    assert len(blue) > 40  # (both texts are drawn)
+
+
 def test_heat_map_cells_take_the_colour_map_between_the_levels(plot, qtbot):
     cmap = pg.ColorMap([0.0, 0.5, 1.0], [(0, 0, 255), (255, 255, 255), (255, 0, 0)])
     item = HeatMapItem(cmap)
