@@ -635,7 +635,15 @@ class KeptBoundingRect:
 
 
 class Bars(KeptBoundingRect, pg.BarGraphItem):
-    """``pg.BarGraphItem`` that keeps its bounding rect until its bars or the view change."""
+    """``pg.BarGraphItem`` that keeps its bounding rect until its bars or the view change,
+    and draws bars of several colours straight away (pyqtgraph records them into a
+    ``QPicture`` after each change and plays it back: ~65 against ~16 us a paint)."""
+
+    def paint(self, p, *args):
+        if self._singleColor:
+            super().paint(p, *args)
+        else:
+            self._render(p)
 
     def setOpts(self, **opts):  # noqa: N802 - pyqtgraph's name
         self._bounding = None

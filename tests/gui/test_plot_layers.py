@@ -134,6 +134,29 @@ def test_a_new_text_is_drawn_as_its_laid_out_text_is_and_only_kept_texts_are_lai
     assert len(blue) > 40  # (both texts are drawn)
 
 
+def test_bars_of_several_colours_draw_as_pyqtgraph_draws_them_without_a_picture(plot, qtbot):
+    """``Bars`` draws bars of several colours and pens straight away: the pixels of
+    pyqtgraph's ``BarGraphItem`` (which records them into a QPicture and plays it back)."""
+    from explorer.views.widgets import Bars
+
+    kwargs = dict(x=[1, 3, 5, 7, 9], height=[2.0, -1.5, 6.0, 0.5, 4.0], width=1.2,
+                  brushes=[pg.mkBrush(c) for c in ("r", "g", "b", "c", "m")],
+                  pens=[pg.mkPen("k", width=w) for w in (1, 2, 1, 3, 1)])
+    shots = []
+    for cls in (pg.BarGraphItem, Bars):
+        item = cls(**kwargs)
+        plot.addItem(item)
+        qtbot.wait(20)
+        shots.append(plot.grab().toImage())
+        if cls is Bars:
+            assert item.picture is None  # (no recording)
+            item.setOpts(height=[1.0, 1.0, 1.0, 1.0, 1.0])
+            qtbot.wait(20)
+            assert plot.grab().toImage() != shots[-1]  # (a change shows)
+        plot.removeItem(item)
+    assert shots[0] == shots[1]
+
+
 def test_heat_map_cells_take_the_colour_map_between_the_levels(plot, qtbot):
     cmap = pg.ColorMap([0.0, 0.5, 1.0], [(0, 0, 255), (255, 255, 255), (255, 0, 0)])
     item = HeatMapItem(cmap)
