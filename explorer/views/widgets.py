@@ -54,9 +54,10 @@ def set_steady_text(label: QLabel, text: str, sample: str = "") -> None:
         label.setFixedWidth(need)
     if label.text() != text:
         label.setText(text)
-        # A label whose text can be selected lays it out in a text document; laid out only
-        # when painted, that document asks for a second paint (~0.5 ms more a frame). Now:
-        label.sizeHint()
+        if label.textInteractionFlags() & Qt.TextSelectableByMouse:
+            # A label whose text can be selected lays it out in a text document; laid out
+            # only when painted, that document asks for a second paint (~0.5 ms). Now:
+            label.sizeHint()
 
 
 class ReadoutLabel(QWidget):
