@@ -755,6 +755,8 @@ class HeatMapItem(pg.GraphicsObject):
         self._lut = None  # (257, 4) uint8 colours of the map, made when first needed
         self._rect = QRectF(0.0, 0.0, 1.0, 1.0)
         self._cells = None  # [(QRectF, QColor)] to fill, made on the next paint
+        self._cell_rects = None  # (rows, cols and rect, [QRectF of each cell]) kept
+        self._qcolors: dict[int, QColor] = {}  # 0xAARRGGBB -> its QColor
 
     def setColorMap(self, colormap) -> None:  # noqa: N802 - ImageItem's name
         self._colormap = colormap
@@ -806,9 +808,26 @@ class HeatMapItem(pg.GraphicsObject):
             colours = self._colours()
             rows, cols = colours.shape[:2]
             r = self._rect
-            w, h = r.width() / cols, r.height() / rows
-            self._cells = [(QRectF(r.x() + j * w, r.y() + i * h, w, h), QColor(*colours[i, j]))
-                           for i in range(rows) for j in range(cols) if colours[i, j, 3]]
+            key = (rows, cols, r.x(), r.y(), r.width(), r.height())
+            if self._cell_rects is None or self._cell_rects[0] != key:
+                w, h = r.width() / cols, r.height() / rows
+                self._cell_rects = (key, [QRectF(r.x() + j * w, r.y() + i * h, w, h)
+                                          for i in range(rows) for j in range(cols)])
+            # each cell's colour as one 0xAARRGGBB word, its QColor kept (a colour map has
+            # 257 levels; a QColor made from four NumPy bytes took ~10 us a cell)
+            c = colours.astype(np.uint32)
+            words = ((c[..., 3] << 24) | (c[..., 0] << 16) | (c[..., 1] << 8) | c[..., 2]).ravel()
+            known = self._qcolors
+            if len(known) > 4096:
+                known.clear()
+            cells = []
+            for rect, v in zip(self._cell_rects[1], words.tolist()):
+                if v >> 24:
+                    colour = known.get(v)
+                    if colour is None:
+                        colour = known[v] = QColor.fromRgba(v)
+                    cells.append((rect, colour))
+            self._cells = cells
         painter.setRenderHint(QPainter.Antialiasing, False)  # (cells meet without seams)
         for rect, colour in self._cells:
             painter.fillRect(rect, colour)

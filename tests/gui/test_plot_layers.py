@@ -181,6 +181,36 @@ def test_heat_map_cells_take_the_colour_map_between_the_levels(plot, qtbot):
     assert colour_at(1, 1) == (255, 255, 255)  # NaN: empty (the white background)
 
 
+def test_heat_map_cells_follow_new_matrices_with_their_colours_kept(plot, qtbot):
+    """A new matrix of the same shape redraws its cells in the colours of the map (each
+    colour's QColor made once and kept: a colour map has 257 levels), also after other
+    matrices, a moved rect and a new shape."""
+    cmap = pg.ColorMap([0.0, 1.0], [(0, 0, 255), (255, 0, 0)])
+    item = HeatMapItem(cmap)
+    plot.addItem(item)
+    rng = np.random.default_rng(8)
+    first = rng.uniform(-1, 1, (4, 4))
+    shots = {}
+    for name, values, rect in (("first", first, (0, 0, 8, 8)),
+                               ("second", rng.uniform(-1, 1, (4, 4)), (0, 0, 8, 8)),
+                               ("first again", first, (0, 0, 8, 8)),
+                               ("moved", first, (1, 1, 8, 8)),
+                               ("first again", first, (0, 0, 8, 8)),
+                               ("shape", rng.uniform(-1, 1, (2, 3)), (0, 0, 8, 8))):
+        item.setImage(values, levels=(-1, 1), rect=rect)
+        qtbot.wait(20)
+        shot = plot.grab().toImage()
+        if name in shots:
+            assert shot == shots[name]
+        shots[name] = shot
+        p = device_pos(plot, rect[0] + 1.0, rect[1] + 1.0)  # the centre of cell (0, 0)
+        c = shot.pixelColor(p.x(), p.y())
+        t = (values[0, 0] + 1) / 2
+        assert abs(c.red() - 255 * t) <= 2 and abs(c.blue() - 255 * (1 - t)) <= 2
+    assert shots["first"] != shots["second"] and shots["first"] != shots["moved"]
+    assert len(item._qcolors) <= 16 + 16 + 6
+
+
 def test_heat_map_of_rgba_cells_and_bad_shapes(plot, qtbot):
     item = HeatMapItem()
     plot.addItem(item)
