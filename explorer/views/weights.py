@@ -83,19 +83,21 @@ def _header_sheet(j: int) -> str:
 class GradientLabel(QLabel):
     """The gradient beneath a value: one line of text in a colour, right-aligned.
 
-    A ``QLabel`` of a fixed size: wide enough for a long gradient (``GRADIENT_SAMPLE``),
-    growing only for a text that needs more room, so that a new text asks no layout of
-    its cell (15 new texts per weight edit at 5 classes); the cell aligns it to its
-    right edge. Qt paints it in C++: a label drawn from Python took ~80 us more a paint
-    (a painter and its text set up for each widget), ~1 ms per weight edit. Opaque, so
-    that Qt repaints it alone, not the table; its colour comes from ``set_color``
-    through its palette (a per-label style sheet would send each paint through Qt's
-    style-sheet machinery).
+    A ``QLabel`` of a fixed size: as wide as the least width of the value's edit, and
+    enough for a long gradient (``GRADIENT_SAMPLE``), growing only for a text that needs
+    more room, so that a new text asks no layout of its cell (15 new texts per weight
+    edit at 5 classes); the cell aligns it to its right edge. Qt paints it in C++: a
+    label drawn from Python took ~35 us more a paint (a painter and its text set up for
+    each widget; 12 labels given new texts: 0.62 against 0.18 ms). Opaque, so that Qt
+    repaints it alone, not the table; its colour comes from ``set_color`` through its
+    palette (a per-label style sheet would send each paint through Qt's style-sheet
+    machinery).
     """
 
     def __init__(self, text: str = "", parent: QWidget | None = None):
         super().__init__(parent)
         self._color: QColor | None = None
+        self._least = 0  # the width it takes at least (its cell's: see ``set_least_width``)
         self.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.setAutoFillBackground(True)
         self._fit(str(text))
@@ -113,10 +115,19 @@ class GradientLabel(QLabel):
         return self.fontMetrics().horizontalAdvance(text) + m.left() + m.right() + 2
 
     def _fit(self, text: str) -> None:
-        """A fixed size for the font, wide enough for ``text`` and ``GRADIENT_SAMPLE``."""
+        """A fixed size for the font, wide enough for ``text`` and ``GRADIENT_SAMPLE``, and
+        at least ``set_least_width``'s."""
         m = self.contentsMargins()
-        self.setFixedSize(max(self._width_for(text), self._width_for(GRADIENT_SAMPLE)),
+        self.setFixedSize(max(self._width_for(text), self._width_for(GRADIENT_SAMPLE),
+                              self._least),
                           self.fontMetrics().height() + m.top() + m.bottom())
+
+    def set_least_width(self, width: int) -> None:
+        """Take at least ``width`` pixels (the value's edit above it: its tooltip and
+        highlight then answer the mouse across the cell, as the edit's do)."""
+        if int(width) != self._least:
+            self._least = int(width)
+            self._fit(self.text())
 
     def color(self) -> QColor:
         """The colour the text is drawn in (the palette's text colour unless set)."""
@@ -410,6 +421,7 @@ class WeightsView(QWidget):
         label = GradientLabel(gradient_text(None))  # (right-aligned)
         edit.setAutoFillBackground(True)
         label.setFont(style.font(GRAD_POINT_SIZE))
+        label.set_least_width(edit.minimumWidth())
         label.setToolTip(f"\u2202L/\u2202{name} over the full batch (data loss + L2 term).\n"
                          "SGD moves the value against its sign: new = old \u2212 lr \u00b7 \u2202L.\n"
                          "Orange: positive (the value will shrink); blue: negative (it will grow).")
@@ -443,6 +455,7 @@ class WeightsView(QWidget):
             cell.edit.setFont(font)
             self._fit_edit_width(cell.edit)
             cell.label.setFont(small)
+            cell.label.set_least_width(cell.edit.minimumWidth())
             cell.label.set_color(None)  # (the theme's sign colours follow)
             cell.apply_appearance()
             cell.update()

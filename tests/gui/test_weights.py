@@ -275,6 +275,7 @@ def test_new_gradients_lay_out_nothing_and_are_painted_by_qt(view, scene, qtbot)
     for lab, cell in zip(labels, cells):
         right = cell.width() - cell.layout().contentsMargins().right()
         assert lab.geometry().right() + 1 == right
+        assert lab.width() >= cell.edit.minimumWidth()  # (its tooltip across the cell)
         assert lab.fontMetrics().horizontalAdvance(lab.text()) <= lab.contentsRect().width()
     for cell in cells:
         cell.removeEventFilter(watch)
