@@ -644,29 +644,20 @@ def test_a_score_edit_repaints_no_control_it_leaves_unchanged(qtbot, lab, scene)
     """The classes spin box and the true-class box are set only when their value changes:
     a spin box repaints itself at every ``setValue``, and what lies behind it too (~1 ms
     of every score edit in the window)."""
-    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtCore import QEvent
 
-    painted = []
+    from event_log import EventLog
 
-    class Paints(QObject):
-        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
-            if event.type() == QEvent.Paint:
-                painted.append(obj)
-            return False
-
-    paints = Paints()
-    watched = [lab.classes_spin, *lab.classes_spin.findChildren(QLineEdit), lab.true_class_combo]
-    for w in watched:
-        w.installEventFilter(paints)
+    paints = EventLog(QEvent.Paint).watch(
+        lab.classes_spin, *lab.classes_spin.findChildren(QLineEdit), lab.true_class_combo)
     qtbot.wait(20)
-    painted.clear()
+    paints.seen.clear()
     for k in range(3):
         scene.set_score(0, 0.5 * k - 1.0)
         qtbot.wait(10)
-    assert painted == []
+    assert paints.seen == []
     assert lab.classes_spin.value() == scene.n_classes
     scene.set_n_classes(4)  # a change still shows
     qtbot.wait(10)
     assert lab.classes_spin.value() == 4 and lab.classes_spin.text() == "4"
-    for w in watched:
-        w.removeEventFilter(paints)
+    paints.stop()

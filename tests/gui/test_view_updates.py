@@ -319,8 +319,10 @@ def test_a_selectable_steady_text_paints_once_per_new_text(qtbot):
     """A label whose text can be selected (the training readout) lays its text out when
     it is set: laid out in its paint, it asked for a second paint (a second round of
     painting after every edit and training frame)."""
-    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
+
+    from event_log import EventLog
 
     box = QWidget()
     layout = QVBoxLayout(box)
@@ -332,25 +334,16 @@ def test_a_selectable_steady_text_paints_once_per_new_text(qtbot):
     qtbot.waitExposed(box)
     set_steady_text(label, "loss 0.1234", "loss 0.0000")
 
-    class Paints(QObject):
-        count = 0
-
-        def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
-            if event.type() == QEvent.Paint:
-                self.count += 1
-            return False
-
-    paints = Paints()
-    label.installEventFilter(paints)
+    paints = EventLog(QEvent.Paint).watch(label)
     for text in ("loss 0.5678", "loss 0.9"):
         for _ in range(5):
             QApplication.processEvents()
-        paints.count = 0
+        paints.seen.clear()
         set_steady_text(label, text)
         for _ in range(5):
             QApplication.processEvents()
-        assert paints.count == 1, text
-    label.removeEventFilter(paints)
+        assert len(paints.seen) == 1, text
+    paints.stop()
 
 
 def test_points_table_computes_only_the_rows_drawn_above_a_size(qtbot, scene, monkeypatch):
@@ -385,8 +378,10 @@ def test_a_stale_points_table_keeping_the_focus_selects_no_gone_point(window, qt
 def test_a_new_readout_text_lays_out_nothing_unless_its_height_changes(qtbot):
     """The score lab's loss readout: a new text of the same height repaints the readout
     alone (no layout request reaches its window); one that wraps onto two lines grows it."""
-    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtCore import QEvent
     from PySide6.QtGui import QColor
+
+    from event_log import EventLog
 
     from explorer.views.widgets import ReadoutLabel
 
@@ -401,16 +396,8 @@ def test_a_new_readout_text_lays_out_nothing_unless_its_height_changes(qtbot):
     window.show()
     qtbot.waitExposed(window)
     qtbot.wait(20)
-    requests = []
-
-    class Watch(QObject):
-        def eventFilter(self, obj, event):  # noqa: N802
-            if event.type() == QEvent.LayoutRequest:
-                requests.append(obj)
-            return False
-
-    watch = Watch()
-    window.installEventFilter(watch)
+    layouts = EventLog(QEvent.LayoutRequest).watch(window)
+    requests = layouts.seen
     one_line = readout.height()
     readout.setText("L = −ln p<sub>y</sub> = −ln 0.2500 = 1.386")
     qtbot.wait(20)
