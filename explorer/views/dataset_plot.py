@@ -261,6 +261,20 @@ class _FlowLayout(QLayout):
         return y - gap - rect.y() + m.bottom() if rows else m.top() + m.bottom()
 
 
+_RECT_DTYPE = np.dtype([("x", int), ("y", int), ("w", int), ("h", int)])
+
+
+def _source_rects(sr) -> np.ndarray:
+    """The (n, 4) integers of a scatter's ``sourceRect`` field (x, y, w, h of each point's
+    sprite), read in place: a view striding over the records (copying the structured field
+    first took ~3 times as long)."""
+    if sr.dtype != _RECT_DTYPE:  # (not pyqtgraph's layout: copy it)
+        return np.frombuffer(np.ascontiguousarray(sr), dtype=int).reshape((-1, 4))
+    x0 = sr["x"]
+    return np.lib.stride_tricks.as_strided(x0, shape=(x0.shape[0], 4),
+                                           strides=(x0.strides[0], x0.itemsize), writeable=False)
+
+
 class _PassiveScatter(KeptBoundingRect, pg.ScatterPlotItem):
     """A scatter item that leaves every click to the view (which picks vectorised).
 
@@ -350,9 +364,8 @@ class _PassiveScatter(KeptBoundingRect, pg.ScatterPlotItem):
         # Qt misbehaves far outside the 32-bit range)
         np.clip(x * tr.m11() + tr.dx(), -2.0**30, 2.0**30, out=frags[:, 0])
         np.clip(y * tr.m22() + tr.dy(), -2.0**30, 2.0**30, out=frags[:, 1])
-        # sx, sy, sw, sh (the field is a strided view into the records: made contiguous)
-        frags[:, 2:6] = np.frombuffer(np.ascontiguousarray(sr), dtype=int).reshape((-1, 4))
-        frags[:, 6:10] = [1 / dpr, 1 / dpr, 0.0, 1.0]  # scale x, y, rotation, opacity
+        frags[:, 2:6] = _source_rects(sr)  # sx, sy, sw, sh
+        frags[:, 6:10] = (1 / dpr, 1 / dpr, 0.0, 1.0)  # scale x, y, rotation, opacity
         p.resetTransform()
         p.drawPixmapFragments(*self._pixmapFragments.drawargs(), self.fragmentAtlas.pixmap)
         p.setTransform(tr)
