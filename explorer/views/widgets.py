@@ -641,10 +641,11 @@ class Bars(KeptBoundingRect, pg.BarGraphItem):
     ``QPicture`` after each change and plays it back: ~65 against ~16 us a paint)."""
 
     def paint(self, p, *args):
-        if self._singleColor:
+        render = getattr(self, "_render", None)  # (pyqtgraph's own drawing of the bars)
+        if render is None or getattr(self, "_singleColor", True):
             super().paint(p, *args)
         else:
-            self._render(p)
+            render(p)
 
     def setOpts(self, **opts):  # noqa: N802 - pyqtgraph's name
         self._bounding = None
