@@ -36,7 +36,7 @@ from ..perf import DeferredRefresh
 from ..state import MAX_SCORE
 from .notation import feature_text
 from .score_lab import highlight_pen
-from .widgets import NumberEdit, messages
+from .widgets import NumberEdit, fit_steady, messages
 
 GRAD_POINT_SIZE = style.BASE_POINT_SIZE - 1
 DOCK_WIDTH = 440
@@ -83,10 +83,10 @@ def _header_sheet(j: int) -> str:
 class GradientLabel(QLabel):
     """The gradient beneath a value: one line of text in a colour, right-aligned.
 
-    A ``QLabel`` of a fixed size: as wide as the least width of the value's edit, and
-    enough for a long gradient (``GRADIENT_SAMPLE``), growing only for a text that needs
-    more room, so that a new text asks no layout of its cell (15 new texts per weight
-    edit at 5 classes); the cell aligns it to its right edge. Qt paints it in C++: a
+    A ``QLabel`` of a fixed size (``fit_steady``): as wide as the least width of the
+    value's edit, and enough for a long gradient (``GRADIENT_SAMPLE``), growing only for a
+    text that needs more room, so that a new text asks no layout of its cell (15 new
+    texts per weight edit at 5 classes); the cell aligns it to its right edge. Qt paints it in C++: a
     label drawn from Python took ~35 us more a paint (a painter and its text set up for
     each widget; 12 labels given new texts: 0.62 against 0.18 ms). Opaque, so that Qt
     repaints it alone, not the table; its colour comes from ``set_color`` through its
@@ -100,34 +100,21 @@ class GradientLabel(QLabel):
         self._least = 0  # the width it takes at least (its cell's: see ``set_least_width``)
         self.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.setAutoFillBackground(True)
-        self._fit(str(text))
+        fit_steady(self, str(text), GRADIENT_SAMPLE)
         super().setText(str(text))
 
     def setText(self, text: str) -> None:  # noqa: N802 - QLabel's name
         text = str(text)
         if text != self.text():
-            if self._width_for(text) > self.maximumWidth():
-                self._fit(text)  # (a text longer than the sample: the label grows)
+            fit_steady(self, text, GRADIENT_SAMPLE, self._least)  # (grows for a long text)
             super().setText(text)
-
-    def _width_for(self, text: str) -> int:
-        m = self.contentsMargins()
-        return self.fontMetrics().horizontalAdvance(text) + m.left() + m.right() + 2
-
-    def _fit(self, text: str) -> None:
-        """A fixed size for the font, wide enough for ``text`` and ``GRADIENT_SAMPLE``, and
-        at least ``set_least_width``'s."""
-        m = self.contentsMargins()
-        self.setFixedSize(max(self._width_for(text), self._width_for(GRADIENT_SAMPLE),
-                              self._least),
-                          self.fontMetrics().height() + m.top() + m.bottom())
 
     def set_least_width(self, width: int) -> None:
         """Take at least ``width`` pixels (the value's edit above it: its tooltip and
         highlight then answer the mouse across the cell, as the edit's do)."""
         if int(width) != self._least:
             self._least = int(width)
-            self._fit(self.text())
+            fit_steady(self, self.text(), GRADIENT_SAMPLE, self._least, refit=True)
 
     def color(self) -> QColor:
         """The colour the text is drawn in (the palette's text colour unless set)."""
@@ -150,7 +137,7 @@ class GradientLabel(QLabel):
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().changeEvent(event)
         if event.type() == QEvent.FontChange:
-            self._fit(self.text())
+            fit_steady(self, self.text(), GRADIENT_SAMPLE, self._least, refit=True)
 
 
 class CellFrame(QWidget):

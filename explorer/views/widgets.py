@@ -33,31 +33,40 @@ def set_steady_text(label: QLabel, text: str, sample: str = "") -> None:
     """Set a one-line text that changes often (a readout) without laying its panel out again.
 
     A new text makes Qt lay out the label's parents again (and repaint what moved),
-    unless the label has a fixed size: the label gets one, wide enough for ``text`` and
-    ``sample`` (a longest typical text), growing only when a text needs more room, and
-    fitted again when its font changes. It also paints its own background, so that Qt
-    need not repaint the panel (and the dock, and the window) behind it, and lays its
-    text out at once (see below), so that it is painted once per new text.
+    unless the label has a fixed size: ``fit_steady`` gives it one. It also paints its own
+    background, so that Qt need not repaint the panel (and the dock, and the window)
+    behind it, and a label whose text can be selected lays its text out at once (see
+    below), so that it is painted once per new text.
     """
     if not label.autoFillBackground():
         label.setAutoFillBackground(True)
-    fm = label.fontMetrics()
-    m = label.contentsMargins()
-    pad = m.left() + m.right() + 2 * label.margin() + 4
-    height = fm.height() + m.top() + m.bottom() + 2 * label.margin()
-    need = max(fm.horizontalAdvance(text), fm.horizontalAdvance(sample) if sample else 0) + pad
-    fixed = label.minimumWidth() == label.maximumWidth() and label.minimumHeight() == height \
-        and label.maximumHeight() == height
-    if not fixed:
-        label.setFixedSize(need, height)
-    elif label.maximumWidth() < need:
-        label.setFixedWidth(need)
+    fit_steady(label, text, sample)
     if label.text() != text:
         label.setText(text)
         if label.textInteractionFlags() & Qt.TextSelectableByMouse:
             # A label whose text can be selected lays it out in a text document; laid out
             # only when painted, that document asks for a second paint (~0.5 ms). Now:
             label.sizeHint()
+
+
+def fit_steady(label: QLabel, text: str, sample: str = "", least: int = 0,
+               refit: bool = False) -> None:
+    """A fixed size for a one-line label, so that a new text lays nothing out: wide enough
+    for ``text``, ``sample`` (a longest typical text) and ``least`` pixels, growing only
+    when a text needs more room; fitted again when its font's height changes, or when
+    ``refit`` (e.g. a new font or least width)."""
+    fm = label.fontMetrics()
+    m = label.contentsMargins()
+    pad = m.left() + m.right() + 2 * label.margin() + 4
+    height = fm.height() + m.top() + m.bottom() + 2 * label.margin()
+    need = max(fm.horizontalAdvance(text), fm.horizontalAdvance(sample) if sample else 0) + pad
+    need = max(need, int(least))
+    fixed = label.minimumWidth() == label.maximumWidth() and label.minimumHeight() == height \
+        and label.maximumHeight() == height
+    if refit or not fixed:
+        label.setFixedSize(need, height)
+    elif label.maximumWidth() < need:
+        label.setFixedWidth(need)
 
 
 class ReadoutLabel(QWidget):
