@@ -716,17 +716,26 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
 def _exps_again(S, m, changed, m_old, E_old):
     """``exp(S - m)`` of a block, from the one of a pass whose scores differ from ``S``
     at most in the ``changed`` classes' rows, with best scores ``m_old`` and
-    exponentials ``E_old``, which become the new ones (in place)."""
+    exponentials ``E_old``, which become the new ones (in place): the changed rows
+    whole, and the other rows at the samples whose best score moved, each entry by the
+    same two operations as a whole pass (a class's row at a time: no (C, moved) copies,
+    and no second exponential of a changed row's moved samples)."""
     E = E_old
-    for j in np.flatnonzero(changed).tolist():
-        np.subtract(S[j], m, out=E[j])
-        np.exp(E[j], out=E[j])
+    rows = changed.tolist()
+    for j, again in enumerate(rows):
+        if again:
+            np.subtract(S[j], m, out=E[j])
+            np.exp(E[j], out=E[j])
     moved = np.flatnonzero(m != m_old)  # (and NaN)
-    if moved.size:
-        part = S[:, moved]
-        part -= m[moved]
-        np.exp(part, out=part)
-        E[:, moved] = part
+    if moved.size and not all(rows):
+        m_moved = m.take(moved)
+        part = np.empty(moved.size, dtype=S.dtype)
+        for j, again in enumerate(rows):
+            if not again:
+                np.take(S[j], moved, out=part)
+                part -= m_moved
+                np.exp(part, out=part)
+                np.put(E[j], moved, part)
     return E
 
 

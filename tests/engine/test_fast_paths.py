@@ -1050,6 +1050,42 @@ def test_an_evaluation_whose_sums_overflow_forms_its_losses_by_the_reference():
     assert np.all(np.isfinite(kept.losses)) and kept.losses.max() > 1e307
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_exponentials_again_are_formed_once_each(monkeypatch, dtype):
+    """A reweighted pass forms the changed class's row of exponentials and, at the samples
+    whose best score moved, the other classes' ones: each once (the changed row's moved
+    samples are not formed twice), equal bit for bit to a whole pass's."""
+    rng = np.random.default_rng(5)
+    C, L, j = 5, 1000, 2
+    S_old = (rng.normal(size=(C, L)) * 3).astype(dtype)
+    m_old = S_old.max(axis=0)
+    E_old = np.exp(S_old - m_old)
+    S = S_old.copy()
+    S[j] += (rng.normal(size=L) + 1.0).astype(dtype)
+    m = S.max(axis=0)
+    moved = int(np.count_nonzero(m != m_old))
+    assert 0 < moved < L
+    changed = np.zeros(C, dtype=bool)
+    changed[j] = True
+
+    class CountingNumPy:
+        exps = 0
+
+        def __getattr__(self, name):
+            return getattr(np, name)
+
+        def exp(self, x, *args, **kwargs):
+            CountingNumPy.exps += np.size(x)
+            return np.exp(x, *args, **kwargs)
+
+    monkeypatch.setattr(core, "np", CountingNumPy())
+    E = core._exps_again(S.copy(), m, changed, m_old, E_old.copy())
+    assert CountingNumPy.exps == L + (C - 1) * moved
+    monkeypatch.undo()
+    assert_array_equal(E, np.exp(S - m))
+    assert E.dtype == dtype
+
+
 def test_a_reweighted_evaluation_into_overflow_raises_as_evaluate_does():
     rng = np.random.default_rng(10)
     W, b, X, y = problem(rng, 50, 2, 3)
