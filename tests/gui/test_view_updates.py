@@ -6,6 +6,8 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QGraphicsItem, QLabel, QVBoxLayout, QWidget
 
@@ -313,6 +315,67 @@ def test_steady_text_lays_nothing_out(qtbot):
     set_steady_text(label, "loss 123456.1234 (much longer)")
     assert label.maximumWidth() > size.width()  # grows when a text needs more room
     assert label.autoFillBackground()
+
+
+def steady_room(label) -> int:
+    """The width a text has in a steady label (its fixed width less margins and slack)."""
+    m = label.contentsMargins()
+    return label.maximumWidth() - (m.left() + m.right() + 2 * label.margin() + 4)
+
+
+def test_a_steady_label_measures_only_a_text_that_may_not_fit(qtbot, monkeypatch):
+    """Once fitted, a steady label takes a text whose characters' advances add up to less
+    than its room as fitting, without Qt shaping it (~25 against ~5 us a text; a weight
+    edit gives ~15 labels new texts); a text that may not fit is measured and the label
+    grows for it; a new font is measured anew."""
+    from PySide6.QtGui import QFont
+
+    from explorer.views import widgets
+
+    measured = []
+    text_width = widgets.text_width
+    monkeypatch.setattr(widgets, "text_width",
+                        lambda fm, text: measured.append(text) or text_width(fm, text))
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    label = QLabel()
+    layout.addWidget(label)
+    qtbot.addWidget(box)
+    box.show()
+    widgets.fit_steady(label, "−0.5", "−0.000123")
+    width = label.maximumWidth()
+    measured.clear()
+    for text in ("−0.0123", "0.25", "−1.5e-07", "+0.00012", "12.5"):
+        widgets.fit_steady(label, text, "−0.000123")
+    assert measured == [] and label.maximumWidth() == width
+    widgets.fit_steady(label, "−0.123456789012", "−0.000123")  # longer than the sample
+    assert "−0.123456789012" in measured
+    assert steady_room(label) >= label.fontMetrics().horizontalAdvance("−0.123456789012")
+    measured.clear()
+    font = QFont(label.font())
+    font.setPointSizeF(font.pointSizeF() * 2)
+    label.setFont(font)  # (Qt's own QLabel: no refit of its own)
+    widgets.fit_steady(label, "0.25", "−0.000123")
+    assert measured, "a new font measures again"
+    assert steady_room(label) >= label.fontMetrics().horizontalAdvance("−0.000123")
+    assert label.minimumHeight() == label.maximumHeight() >= label.fontMetrics().height()
+
+
+@given(texts=st.lists(st.text(alphabet="0123456789−-+.,:%eEWMmil ()stepacuryo—", min_size=1,
+                              max_size=24), min_size=1, max_size=12))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_every_steady_text_fits_its_label(qtbot, texts):
+    """Whatever the texts (wide letters, narrow ones, long ones), each has the room Qt
+    measures it needs once set: the sums of character advances never under-estimate."""
+    label = QLabel()
+    qtbot.addWidget(label)
+    label.show()
+    set_steady_text(label, "loss 0.0000", "loss 0.0000")
+    for text in texts:
+        set_steady_text(label, text, "loss 0.0000")
+        assert label.text() == text
+        assert steady_room(label) >= label.fontMetrics().horizontalAdvance(text), text
+        assert label.minimumSize() == label.maximumSize()
 
 
 def test_a_selectable_steady_text_paints_once_per_new_text(qtbot):
