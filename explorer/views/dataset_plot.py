@@ -149,9 +149,16 @@ def loss_marker_sizes(losses, base: float) -> np.ndarray:
     Returns a float64 ndarray of the same shape (integral values, so that the
     scatter items pre-render one symbol per distinct size).
     """
-    L = np.nan_to_num(np.asarray(losses, dtype=np.float64), nan=LOSS_CAP, posinf=LOSS_CAP)
-    sizes = base * (1.0 + np.clip(L, 0.0, LOSS_CAP) / LOSS_SPAN)
-    return np.maximum(np.rint(sizes), 1.0)
+    L = np.asarray(losses, dtype=np.float64)
+    # L clipped to [0, LOSS_CAP], NaN and inf as the cap: fmin takes the cap where L is NaN
+    # (np.nan_to_num and np.clip: ~0.15 ms of Python checks per call at 10,000 points)
+    sizes = np.fmin(L, LOSS_CAP)
+    np.fmax(sizes, 0.0, out=sizes)
+    sizes /= LOSS_SPAN
+    sizes += 1.0
+    sizes *= base
+    np.rint(sizes, out=sizes)
+    return np.maximum(sizes, 1.0, out=sizes)
 
 
 def _dark() -> bool:
@@ -306,6 +313,16 @@ class _PassiveScatter(KeptBoundingRect, pg.ScatterPlotItem):
         self._bounding = None
         super().clear()
 
+    _rects = None  # (the data array, the view of its sprite rects): see ``_sprite_rects``
+
+    def _sprite_rects(self, data) -> np.ndarray:
+        """``_source_rects`` of ``data`` (the item's points), made once per data array (a
+        strided view takes ~40 us to make; the sprite rects change in place)."""
+        kept = self._rects
+        if kept is None or kept[0] is not data:
+            kept = self._rects = (data, _source_rects(data["sourceRect"]))
+        return kept[1]
+
     def updateSpots(self, dataSet=None):  # noqa: N802 - pyqtgraph's name
         data = self.data if dataSet is None else dataSet
         uniform = (self.opts["pxMode"] and self.opts["useCache"] and not self.opts["hoverable"]
@@ -352,19 +369,24 @@ class _PassiveScatter(KeptBoundingRect, pg.ScatterPlotItem):
         if widget is not None and widget.devicePixelRatioF() != dpr:
             return super().paint(p, option, widget)  # (it re-renders the atlas first)
         shown = data["visible"]
-        every = bool(shown.all())
+        every = bool(np.logical_and.reduce(shown))  # (ndarray.all: Python checks first)
         x, y = (data["x"], data["y"]) if every else (data["x"][shown], data["y"][shown])
-        sr = data["sourceRect"] if every else data["sourceRect"][shown]
         n = x.shape[0]
         if n == 0:
             return
         self._pixmapFragments.resize(n)
         frags = self._pixmapFragments.ndarray()
         # x, y: the centre of each target rect, in device pixels (clipped as pyqtgraph does:
-        # Qt misbehaves far outside the 32-bit range)
-        np.clip(x * tr.m11() + tr.dx(), -2.0**30, 2.0**30, out=frags[:, 0])
-        np.clip(y * tr.m22() + tr.dy(), -2.0**30, 2.0**30, out=frags[:, 1])
-        frags[:, 2:6] = _source_rects(sr)  # sx, sy, sw, sh
+        # Qt misbehaves far outside the 32-bit range; ufuncs, not np.clip's Python checks)
+        for v, col, scale, offset in ((x, frags[:, 0], tr.m11(), tr.dx()),
+                                      (y, frags[:, 1], tr.m22(), tr.dy())):
+            np.multiply(v, scale, out=col)
+            col += offset
+            np.maximum(col, -2.0**30, out=col)
+            np.minimum(col, 2.0**30, out=col)
+        # sx, sy, sw, sh
+        frags[:, 2:6] = self._sprite_rects(data) if every else \
+            _source_rects(data["sourceRect"][shown])
         frags[:, 6:10] = (1 / dpr, 1 / dpr, 0.0, 1.0)  # scale x, y, rotation, opacity
         p.resetTransform()
         p.drawPixmapFragments(*self._pixmapFragments.drawargs(), self.fragmentAtlas.pixmap)

@@ -1,7 +1,12 @@
 """The dataset plot, driven through its real widgets and real mouse and key events."""
 
+import math
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_array_equal
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor
 
@@ -934,3 +939,24 @@ def test_regions_are_painted_as_their_colour_over_the_background(view, qtbot, sc
         assert np.abs(np.array(shown.getRgb()[:3]) - expected).max() <= 2, (theme, r, c)
         checked += 1
     assert checked >= 2
+
+
+@given(losses=st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                                 st.floats(0, 8)), min_size=1, max_size=40),
+       base=st.sampled_from([1.0, 6.0, 7.0, 13.0, 20.0]))
+@settings(max_examples=150, deadline=None)
+def test_marker_sizes_by_loss_follow_the_formula(losses, base):
+    """size = base * (1 + min(L, 5) / 5) in whole pixels, at least 1; a NaN or infinite loss
+    counts as the cap, a negative one (not a loss, -inf included) as 0; the losses are
+    left as they were."""
+    from explorer.views.dataset_plot import LOSS_CAP, LOSS_SPAN, loss_marker_sizes
+
+    L = np.array(losses, dtype=np.float64)
+    before = L.copy()
+    sizes = loss_marker_sizes(L, base)
+    assert_array_equal(L, before)
+    assert sizes.dtype == np.float64 and sizes.shape == L.shape
+    for loss, size in zip(losses, sizes):
+        capped = LOSS_CAP if math.isnan(loss) or loss > LOSS_CAP else max(loss, 0.0)
+        assert size == max(1.0, float(np.rint(base * (1.0 + capped / LOSS_SPAN))))
+    assert loss_marker_sizes([0.0, 5.0, 1e300, float("nan")], 10.0).tolist() == [10, 20, 20, 20]

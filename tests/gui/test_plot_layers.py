@@ -260,6 +260,51 @@ def test_markers_draw_exactly_as_pyqtgraph_draws_them(plot, qtbot, n):
     assert plot.grab().toImage() != lean  # (the comparison sees hidden points)
 
 
+def test_the_markers_sprite_rects_are_read_through_one_view_per_data_array(
+        plot, qtbot, monkeypatch):
+    """Each paint reads the points' sprite rects through a view made once per data array
+    (~40 us to make, at every paint of every class): new sizes (changed in place) show
+    through it, new points make a new one; the pixels are pyqtgraph's all along."""
+    from PySide6.QtGui import QPainter
+
+    from explorer.views import dataset_plot
+
+    made = []
+    source_rects = dataset_plot._source_rects
+    monkeypatch.setattr(dataset_plot, "_source_rects",
+                        lambda sr: made.append(len(sr)) or source_rects(sr))
+    rng = np.random.default_rng(8)
+    item = dataset_plot._PassiveScatter(pxMode=True, symbol="o", size=13,
+                                        pen=pg.mkPen("k", width=1.3),
+                                        brush=pg.mkBrush(0, 120, 200), antialias=True)
+    plot.addItem(item)
+
+    def drawn():
+        item.invalidate()
+        qtbot.wait(10)
+        lean = plot.grab().toImage()
+        item.opts["compositionMode"] = QPainter.CompositionMode_SourceOver  # pyqtgraph's path
+        item.invalidate()
+        qtbot.wait(10)
+        reference = plot.grab().toImage()
+        item.opts["compositionMode"] = None
+        return lean, reference
+
+    item.setData(x=rng.uniform(0, 10, 300), y=rng.uniform(0, 10, 300))
+    item.set_sizes(rng.integers(13, 27, 300))
+    first, reference = drawn()
+    assert first == reference
+    assert made == [300]
+    item.set_sizes(rng.integers(13, 27, 300))  # (in place)
+    second, reference = drawn()
+    assert second == reference and second != first
+    assert made == [300]
+    item.setData(x=rng.uniform(0, 10, 200), y=rng.uniform(0, 10, 200))
+    third, reference = drawn()
+    assert third == reference
+    assert made == [300, 200]
+
+
 def test_sizes_of_a_few_markers_are_looked_up_once_per_size(plot, qtbot, monkeypatch):
     """Per-point sizes take one atlas look-up per distinct size however few the points (a
     class of 60 points at 300 points and 5 classes went through pyqtgraph's loop over the
