@@ -422,6 +422,7 @@ class NumberEdit(QLineEdit):
 
     value_edited = Signal(object)
     rejected = Signal(str)
+    hovered = Signal(bool)  # the pointer entered (True) or left (False) the field
 
     _INVALID_STYLE = "QLineEdit { background: #ffd6d6; border: 2px solid #c00000; }"
 
@@ -468,6 +469,14 @@ class NumberEdit(QLineEdit):
 
     def _base_tooltip(self) -> str:
         return self.property("base_tooltip") or ""
+
+    def enterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().enterEvent(event)
+        self.hovered.emit(True)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().leaveEvent(event)
+        self.hovered.emit(False)
 
     # -- events ------------------------------------------------------------
     def _on_text_edited(self, _text: str) -> None:
