@@ -406,6 +406,7 @@ class RegionImages:
         self._last = None  # (options, W, b) of the last image drawn
         self._edited = None  # the class whose weights alone changed before the last image
         self._others = None  # (j, M, first class, E) kept for an edit of class j
+        self._grid = None  # (options, feature names, xs, ys) of the one-class images
 
     @property
     def kept_class(self) -> int | None:
@@ -425,7 +426,14 @@ class RegionImages:
         j = self._edited_class(options, W64, b64)
         img = None
         if j is not None and j == self._edited:
-            names, W64, b64, xs, ys = _region_setup(W, b, xlim, ylim, grid, features)
+            # The same view and options as the last image: its grid serves again (checked
+            # then); W and b need to be finite (their shapes are the last image's)
+            if (self._grid is not None and self._grid[0] == options
+                    and np.isfinite(W64).all() and np.isfinite(b64).all()):
+                names, xs, ys = self._grid[1:]
+            else:
+                names, W64, b64, xs, ys = _region_setup(W, b, xlim, ylim, grid, features)
+                self._grid = (options, names, xs, ys)
             if xs.shape[0] ** 2 <= _KEEP_OTHERS_MAX:
                 pal = DEFAULT_PALETTE if palette is None else np.asarray(palette)
                 img = self._image_of_one_class(j, names, W64, b64, xs, ys, pal, alpha,
@@ -473,11 +481,13 @@ class RegionImages:
         g = xs.shape[0]
         n = g * g
         C = W.shape[1]
-        if not names and _raw_scores_overflow(*_raw_parts(W, b, xs, ys)):
+        # Only class j's scores are new: the others' were finite in the last image (same
+        # view, same weights), so its raw parts alone are checked, and they fill its scores.
+        ax, cy = _raw_parts(W[:, j:j + 1], b[j:j + 1], xs, ys)
+        if not names and _raw_scores_overflow(ax, cy):
             raise ValueError("region scores overflow: the weights are too large for this view")
         s = _scratch("one_s", n, np.float64)
-        _fill_scores(s.reshape(1, g, g), W[:, j:j + 1], names, xs, ys,
-                     *_raw_parts(W[:, j:j + 1], b[j:j + 1], xs, ys), 0, g)
+        _fill_scores(s.reshape(1, g, g), W[:, j:j + 1], names, xs, ys, ax, cy, 0, g)
         if names and not np.isfinite(s).all():
             raise ValueError("region scores overflow: the weights are too large for this view")
         if self._others is None or self._others[0] != j:
