@@ -323,32 +323,41 @@ class _PassiveScatter(KeptBoundingRect, pg.ScatterPlotItem):
             kept = self._rects = (data, _source_rects(data["sourceRect"]))
         return kept[1]
 
+    def _uniform(self, data) -> bool:
+        """Whether every point takes the item's symbol, pen and brush from pre-rendered
+        sprites (the points ``updateSpots`` and ``set_sizes`` handle themselves)."""
+        return bool(self.opts["pxMode"] and self.opts["useCache"] and not self.opts["hoverable"]
+                    and len(data) > 0 and data["symbol"][0] is None
+                    and data["pen"][0] is None and data["brush"][0] is None)
+
+    def _set_sprites(self, rects, index, sizes) -> None:
+        """The atlas rects of the points at ``index`` (all when None) for their per-point
+        ``sizes`` (whole pixels): one atlas look-up per distinct size."""
+        symbol, pen, brush = self.opts["symbol"], self.opts["pen"], self.opts["brush"]
+        sizes = sizes.astype(np.int64)
+        lo, hi = int(sizes.min()), int(sizes.max())
+        coords = self.fragmentAtlas[[(symbol, float(v), pen, brush) for v in range(lo, hi + 1)]]
+        table = np.array(coords, dtype=np.int64)[sizes - lo]
+        for k, name in enumerate(("x", "y", "w", "h")):
+            if index is None:
+                rects[name] = table[:, k]
+            else:
+                rects[name][index] = table[:, k]
+
     def updateSpots(self, dataSet=None):  # noqa: N802 - pyqtgraph's name
         data = self.data if dataSet is None else dataSet
-        uniform = (self.opts["pxMode"] and self.opts["useCache"] and not self.opts["hoverable"]
-                   and len(data) > 0 and data["symbol"][0] is None
-                   and data["pen"][0] is None and data["brush"][0] is None)
-        if not uniform:
+        if not self._uniform(data):
             return super().updateSpots(dataSet)
         mask = data["sourceRect"]["w"] == 0
         if np.any(mask):
-            symbol, pen, brush = self.opts["symbol"], self.opts["pen"], self.opts["brush"]
             if data["size"][0] == -1:  # every point has the item's size
-                style = (symbol, self.opts["size"], pen, brush)
+                style = (self.opts["symbol"], self.opts["size"], self.opts["pen"],
+                         self.opts["brush"])
                 data["sourceRect"][mask] = self.fragmentAtlas[[style]][0]
-            else:  # per-point sizes in whole pixels: one atlas look-up per distinct size
-                sizes = data["size"][mask].astype(np.int64)
-                lo, hi = int(sizes.min()), int(sizes.max())
-                coords = self.fragmentAtlas[[(symbol, float(v), pen, brush)
-                                             for v in range(lo, hi + 1)]]
-                table = np.array(coords, dtype=np.int64)[sizes - lo]
-                rects = data["sourceRect"]
-                if mask.all():
-                    for k, name in enumerate(("x", "y", "w", "h")):
-                        rects[name] = table[:, k]
-                else:
-                    for k, name in enumerate(("x", "y", "w", "h")):
-                        rects[name][mask] = table[:, k]
+            elif mask.all():  # per-point sizes in whole pixels
+                self._set_sprites(data["sourceRect"], None, data["size"])
+            else:
+                self._set_sprites(data["sourceRect"], mask, data["size"][mask])
         self._updateMaxSpotSizes(data=data)
         self.invalidate()
 
@@ -411,11 +420,15 @@ class _PassiveScatter(KeptBoundingRect, pg.ScatterPlotItem):
                 changed = np.flatnonzero(data["size"] != sizes)
                 if changed.size == 0:
                     return
-                if changed.size < len(data) // 2:
-                    data["size"][changed] = sizes[changed]
-                    data["sourceRect"][changed] = 0
+                if changed.size < len(data) // 2 and self._uniform(data):
+                    # their sprites straight away (updateSpots would look for them: a pass
+                    # over every point's rect and size, ~50 us per class of 2,000)
+                    new = sizes[changed]
+                    data["size"][changed] = new
+                    self._set_sprites(data["sourceRect"], changed, new)
                     self.prepareGeometryChange()
-                    self.updateSpots()
+                    self._updateMaxSpotSizes(data=data)
+                    self.invalidate()
                     return
             data["size"] = sizes
         data["sourceRect"] = 0

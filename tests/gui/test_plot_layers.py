@@ -308,7 +308,8 @@ def test_the_markers_sprite_rects_are_read_through_one_view_per_data_array(
 def test_sizes_of_a_few_markers_are_looked_up_once_per_size(plot, qtbot, monkeypatch):
     """Per-point sizes take one atlas look-up per distinct size however few the points (a
     class of 60 points at 300 points and 5 classes went through pyqtgraph's loop over the
-    points: ~0.1 ms a class at every weight edit), with the sprites pyqtgraph gives (the pixels: the test above)."""
+    points: ~0.1 ms a class at every weight edit), with the sprites pyqtgraph gives (the
+    pixels: the test above); a few new sizes set their sprites without a pass over all."""
     from explorer.views.dataset_plot import _PassiveScatter
 
     rng = np.random.default_rng(5)
@@ -325,8 +326,14 @@ def test_sizes_of_a_few_markers_are_looked_up_once_per_size(plot, qtbot, monkeyp
     monkeypatch.setattr(pg.ScatterPlotItem, "updateSpots",
                         lambda self, *a, **k: general.append(self) or loop(self, *a, **k))
     item.set_sizes(sizes)
+    scans = []
+    own = _PassiveScatter.updateSpots
+    monkeypatch.setattr(_PassiveScatter, "updateSpots",
+                        lambda self, *a, **k: scans.append(self) or own(self, *a, **k))
     item.set_sizes(np.where(np.arange(20) < 5, sizes + 1, sizes))  # a few change
+    assert item.data["sourceRect"]["w"][0] == reference.data["sourceRect"]["w"][0] + 1
     item.set_sizes(sizes)
+    assert scans == []  # (a few new sizes: their sprites set straight away, no pass over all)
     assert item not in general
     assert np.array_equal(item.data["size"], sizes)
     for name in ("w", "h"):  # (the same sprites; where each lies in its atlas may differ)
