@@ -351,6 +351,15 @@ def test_a_steady_label_measures_only_a_text_that_may_not_fit(qtbot, monkeypatch
     widgets.fit_steady(label, "−0.123456789012", "−0.000123")  # longer than the sample
     assert "−0.123456789012" in measured
     assert steady_room(label) >= label.fontMetrics().horizontalAdvance("−0.123456789012")
+    # A readout's texts are as long as its sample: measured once per digit pattern
+    readout = QLabel()
+    layout.addWidget(readout)
+    widgets.fit_steady(readout, "loss 0.5", "loss 0.0000")
+    measured.clear()
+    for text in ("loss 0.4213", "loss 1.9876", "loss 12.5000", "loss 3.1416", "loss 10.0001"):
+        widgets.fit_steady(readout, text, "loss 0.0000")
+        assert steady_room(readout) >= readout.fontMetrics().horizontalAdvance(text)
+    assert measured == ["loss 12.5000"]  # ("loss 0.0000"'s pattern measured with the sample)
     measured.clear()
     font = QFont(label.font())
     font.setPointSizeF(font.pointSizeF() * 2)
@@ -362,11 +371,15 @@ def test_a_steady_label_measures_only_a_text_that_may_not_fit(qtbot, monkeypatch
 
 
 @given(texts=st.lists(st.text(alphabet="0123456789−-+.,:%eEWMmil ()stepacuryo—", min_size=1,
-                              max_size=24), min_size=1, max_size=12))
+                              max_size=24), min_size=1, max_size=12),
+       digits=st.lists(st.sampled_from("0123456789"), min_size=24, max_size=24))
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_every_steady_text_fits_its_label(qtbot, texts):
-    """Whatever the texts (wide letters, narrow ones, long ones), each has the room Qt
-    measures it needs once set: the sums of character advances never under-estimate."""
+def test_every_steady_text_fits_its_label(qtbot, texts, digits):
+    """Whatever the texts (wide letters, narrow ones, long ones; other digits in a pattern
+    seen before), each has the room Qt measures it needs once set: neither the sums of
+    character advances nor the widths of digit patterns under-estimate."""
+    other = iter(digits)
+    texts = texts + ["".join(next(other) if c.isdigit() else c for c in texts[0])]
     label = QLabel()
     qtbot.addWidget(label)
     label.show()
