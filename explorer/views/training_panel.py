@@ -33,7 +33,7 @@ from .. import engine, style
 from ..perf import DeferredRefresh
 from ..state import LR_RANGE, MOMENTUM_RANGE, REG_RANGE, STEPS_PER_FRAME_RANGE
 from .notation import feature_text
-from .widgets import NumberEdit, messages, set_steady_text
+from .widgets import NumberEdit, SelectableLabel, messages, set_steady_text
 
 LOSS_LABELS = {"softmax": "softmax (cross-entropy)", "svm": "multiclass SVM (hinge)"}
 LOSS_TIPS = {
@@ -92,9 +92,10 @@ class TrainingPanel(QWidget):
             button.setFocusPolicy(Qt.TabFocus)
 
         # -- readout -------------------------------------------------------------
-        self.step_label = QLabel()
-        self.loss_label = QLabel()
-        self.accuracy_label = QLabel()
+        # (selectable by the mouse: made so while the pointer is over them)
+        self.step_label = SelectableLabel()
+        self.loss_label = SelectableLabel()
+        self.accuracy_label = SelectableLabel()
         for label, tip in ((self.step_label, "SGD updates since the last Reset"),
                            (self.loss_label, "Full-batch loss of the current W and b: "
                                              "data loss + L2 penalty (while a large dataset "
@@ -102,7 +103,6 @@ class TrainingPanel(QWidget):
                            (self.accuracy_label, "Training accuracy: the share of points whose "
                                                  "highest score is their own class")):
             label.setToolTip(tip)
-            label.setTextInteractionFlags(Qt.TextSelectableByMouse)
 
         # -- hyper-parameters ------------------------------------------------------
         s = scene

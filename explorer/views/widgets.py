@@ -156,6 +156,41 @@ class _FontWidths:
         return width
 
 
+class SelectableLabel(QLabel):
+    """A label whose text the mouse can select, made selectable only while the pointer is
+    over it (and while it holds a selection or the keyboard focus): a selectable
+    ``QLabel`` lays its text out in a text document at each new text (~0.3 ms) and paints
+    it from there (~0.2 ms more than a plain label), which a readout given a new text at
+    every edit and training frame would pay for while nobody points at it."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None):
+        super().__init__(text, parent)
+        self._pointed = False
+        self._plain = self.textInteractionFlags()  # (QLabel's own: links, no selection)
+        self._selectable = self._plain | Qt.TextSelectableByMouse
+
+    def enterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self._pointed = True
+        self._set_selectable(True)
+        super().enterEvent(event)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self._pointed = False
+        super().leaveEvent(event)
+        if not self.hasSelectedText() and not self.hasFocus():
+            self._set_selectable(False)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().focusOutEvent(event)
+        if not self._pointed:
+            self._set_selectable(False)
+
+    def _set_selectable(self, on: bool) -> None:
+        flags = self._selectable if on else self._plain
+        if self.textInteractionFlags() != flags:
+            self.setTextInteractionFlags(flags)
+
+
 class ReadoutLabel(QWidget):
     """A centred, word-wrapped rich-text readout whose text changes at every edit.
 

@@ -351,3 +351,34 @@ def test_appearance_scales_the_panel(panel, qtbot, appearance):
     for widget in (panel.features_label, panel.full_batch_check, panel.feature_checks["x1^2"]):
         assert widget.font().pointSize() == style.point_size()
     assert panel.play_button.font().pointSize() == style.point_size(style.BASE_POINT_SIZE + 1)
+
+
+def test_the_readout_can_be_selected_with_the_mouse_where_the_pointer_is(panel, scene, qtbot):
+    """The readout's texts can be selected (and copied) with the mouse; each label is made
+    selectable while the pointer is over it and while it holds a selection or the focus, so
+    that a new text at every edit lays out no text document nobody is pointing at."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QCursor
+    from PySide6.QtTest import QTest
+
+    def selectable(label):
+        return bool(label.textInteractionFlags() & Qt.TextSelectableByMouse)
+
+    label = panel.loss_label
+    assert not selectable(label)  # (nobody points at it)
+    click(qtbot, panel.step_button)
+    assert not selectable(label) and label.text().startswith("loss ")
+    y = label.height() // 2
+    QTest.mouseMove(label, QPoint(1, y))
+    qtbot.waitUntil(lambda: selectable(label), timeout=1000)
+    QTest.mousePress(label, Qt.LeftButton, Qt.NoModifier, QPoint(1, y))
+    QTest.mouseMove(label, QPoint(label.width() - 1, y))
+    QTest.mouseRelease(label, Qt.LeftButton, Qt.NoModifier, QPoint(label.width() - 1, y))
+    assert label.selectedText() == label.text()
+    QTest.mouseMove(panel.step_button)  # away: the selection stays, and can be copied
+    qtbot.waitUntil(lambda: not label.underMouse(), timeout=1000)
+    assert selectable(label) and label.selectedText() == label.text()
+    panel.accuracy_label.setFocus()  # the focus elsewhere: a plain label again
+    label.clearFocus()
+    qtbot.waitUntil(lambda: not selectable(label), timeout=1000)
+    QCursor.setPos(0, 0)
