@@ -342,8 +342,8 @@ def test_sizes_of_a_few_markers_are_looked_up_once_per_size(plot, qtbot, monkeyp
 
 def test_marker_sizes_keep_the_data_bounds_and_the_bounding_rect_follows(plot, qtbot, monkeypatch):
     """New per-point sizes leave the points' data bounds as they were (no pass over the
-    points), while the bounding rect grows with the largest marker; moving or replacing
-    points measures them again."""
+    points), while the bounding rect grows with the largest marker (and is kept when a
+    few sizes change within it); moving or replacing points measures them again."""
     from explorer.views.dataset_plot import _PassiveScatter
 
     rng = np.random.default_rng(4)
@@ -367,10 +367,26 @@ def test_marker_sizes_keep_the_data_bounds_and_the_bounding_rect_follows(plot, q
     assert measured == []
     assert big.width() > small.width() + 10 * item.pixelVectors()[0].length()
     assert big == fresh()
+    # A few new sizes that no wider sprite comes with: the rect is kept, not measured again
+    # (nor announced to Qt as a geometry change); a wider one grows it
+    asked, announced = [], []
+    rect = pg.ScatterPlotItem.boundingRect
+    monkeypatch.setattr(pg.ScatterPlotItem, "boundingRect",
+                        lambda self: asked.append(1) or rect(self))
+    announce = _PassiveScatter.prepareGeometryChange
+    monkeypatch.setattr(_PassiveScatter, "prepareGeometryChange",
+                        lambda self: announced.append(1) or announce(self))
+    item.set_sizes(np.where(np.arange(300) < 5, 13.0, 40.0))
+    assert item.boundingRect() == big and asked == [] and announced == []
+    assert item.data["size"][0] == 13.0
+    item.set_sizes(np.where(np.arange(300) < 5, 90.0, 40.0))
+    assert announced and item.boundingRect() == fresh()
+    assert item.boundingRect().width() > big.width() + 20 * item.pixelVectors()[0].length()
+    monkeypatch.setattr(pg.ScatterPlotItem, "boundingRect", rect)
     item.move_spots(0, 30.0, -5.0)
     assert item.boundingRect() == fresh() and item.boundingRect().right() > 30.0
     item.setData(x=[1.0, 2.0], y=[1.0, 2.0])
-    assert item.boundingRect() == fresh() and item.boundingRect().right() < 3.0
+    assert item.boundingRect() == fresh() and item.boundingRect().right() < 5.0
 
 
 def test_bars_keep_their_bounding_rect_only_while_it_holds(plot, qtbot):
