@@ -36,7 +36,7 @@ from ..perf import DeferredRefresh
 from ..state import MAX_SCORE
 from .notation import feature_text
 from .score_lab import highlight_pen
-from .widgets import NumberEdit, fit_steady, messages
+from .widgets import EmitsHover, NumberEdit, fit_steady, messages
 
 GRAD_POINT_SIZE = style.BASE_POINT_SIZE - 1
 DOCK_WIDTH = 440
@@ -80,7 +80,7 @@ def _header_sheet(j: int) -> str:
             " border-radius: 4px; padding: 2px 4px;")
 
 
-class GradientLabel(QLabel):
+class GradientLabel(EmitsHover, QLabel):
     """The gradient beneath a value: one line of text in a colour, right-aligned.
 
     A ``QLabel`` of a fixed size (``fit_steady``): as wide as the least width of the
@@ -140,14 +140,6 @@ class GradientLabel(QLabel):
         super().changeEvent(event)
         if event.type() == QEvent.FontChange:
             fit_steady(self, self.text(), GRADIENT_SAMPLE, self._least, refit=True)
-
-    def enterEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().enterEvent(event)
-        self.hovered.emit(True)
-
-    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().leaveEvent(event)
-        self.hovered.emit(False)
 
 
 class CellFrame(QWidget):

@@ -498,7 +498,21 @@ def format_value(v: float | int | None, integer: bool = False, special: str | No
     return f"{v:.6g}"
 
 
-class NumberEdit(QLineEdit):
+class EmitsHover:
+    """Mixin for a widget with a ``hovered = Signal(bool)`` of its own: emitted with True
+    when the pointer enters it and False when it leaves (a signal only then, where an event
+    filter would make a Python call of every event the widget gets, paints included)."""
+
+    def enterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().enterEvent(event)
+        self.hovered.emit(True)
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().leaveEvent(event)
+        self.hovered.emit(False)
+
+
+class NumberEdit(EmitsHover, QLineEdit):
     """A line edit for one number that rejects anything else, visibly.
 
     ``value_edited`` is emitted with the parsed value when the user commits
@@ -559,14 +573,6 @@ class NumberEdit(QLineEdit):
 
     def _base_tooltip(self) -> str:
         return self.property("base_tooltip") or ""
-
-    def enterEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().enterEvent(event)
-        self.hovered.emit(True)
-
-    def leaveEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().leaveEvent(event)
-        self.hovered.emit(False)
 
     # -- events ------------------------------------------------------------
     def _on_text_edited(self, _text: str) -> None:

@@ -229,13 +229,26 @@ def test_heat_map_of_rgba_cells_and_bad_shapes(plot, qtbot):
     assert item.image.shape == (1, 2, 4)  # unchanged
 
 
+def drawn_and_pyqtgraphs(plot, qtbot, item):
+    """The plot grabbed with ``item`` drawn by its own paint, then by pyqtgraph's (which
+    a scatter item takes when a composition mode is set)."""
+    from PySide6.QtGui import QPainter
+
+    images = []
+    for mode in (None, QPainter.CompositionMode_SourceOver):
+        item.opts["compositionMode"] = mode
+        item.invalidate()
+        qtbot.wait(20)
+        images.append(plot.grab().toImage())
+    item.opts["compositionMode"] = None
+    return images
+
+
 @pytest.mark.parametrize("n", [400, 12])
 def test_markers_draw_exactly_as_pyqtgraph_draws_them(plot, qtbot, n):
     """The dataset's scatter items map points with one scale and offset; pyqtgraph's own
     paint (taken when a composition mode is set) must give the same pixels, with per-point
     sizes, hidden points and points outside the view (a class of a few points too)."""
-    from PySide6.QtGui import QPainter
-
     from explorer.views.dataset_plot import _PassiveScatter
 
     rng = np.random.default_rng(3)
@@ -245,15 +258,8 @@ def test_markers_draw_exactly_as_pyqtgraph_draws_them(plot, qtbot, n):
     item.setData(x=rng.uniform(-2, 12, n), y=rng.uniform(-2, 12, n))
     item.set_sizes(rng.integers(13, 27, n))
     item.data["visible"][::7] = False
-    item.invalidate()
-    qtbot.wait(20)
-    lean = plot.grab().toImage()
-    item.opts["compositionMode"] = QPainter.CompositionMode_SourceOver  # pyqtgraph's path
-    item.invalidate()
-    qtbot.wait(20)
-    reference = plot.grab().toImage()
+    lean, reference = drawn_and_pyqtgraphs(plot, qtbot, item)
     assert lean == reference
-    item.opts["compositionMode"] = None
     item.data["visible"][:] = True
     item.invalidate()
     qtbot.wait(20)
@@ -265,8 +271,6 @@ def test_the_markers_sprite_rects_are_read_through_one_view_per_data_array(
     """Each paint reads the points' sprite rects through a view made once per data array
     (~40 us to make, at every paint of every class): new sizes (changed in place) show
     through it, new points make a new one; the pixels are pyqtgraph's all along."""
-    from PySide6.QtGui import QPainter
-
     from explorer.views import dataset_plot
 
     made = []
@@ -280,15 +284,7 @@ def test_the_markers_sprite_rects_are_read_through_one_view_per_data_array(
     plot.addItem(item)
 
     def drawn():
-        item.invalidate()
-        qtbot.wait(10)
-        lean = plot.grab().toImage()
-        item.opts["compositionMode"] = QPainter.CompositionMode_SourceOver  # pyqtgraph's path
-        item.invalidate()
-        qtbot.wait(10)
-        reference = plot.grab().toImage()
-        item.opts["compositionMode"] = None
-        return lean, reference
+        return drawn_and_pyqtgraphs(plot, qtbot, item)
 
     item.setData(x=rng.uniform(0, 10, 300), y=rng.uniform(0, 10, 300))
     item.set_sizes(rng.integers(13, 27, 300))

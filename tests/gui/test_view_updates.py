@@ -301,13 +301,19 @@ def test_curve_axes_grow_in_nice_steps(qtbot, scene, trainer):
     assert nice_ceiling(0.26) == pytest.approx(0.3) and nice_ceiling(-1) == 1.0
 
 
-def test_steady_text_lays_nothing_out(qtbot):
+def label_in_a_box(qtbot) -> QLabel:
+    """A label in a laid-out, shown widget (``label.parentWidget().layout()`` takes more)."""
     box = QWidget()
-    layout = QVBoxLayout(box)
+    QVBoxLayout(box)
     label = QLabel()
-    layout.addWidget(label)
+    box.layout().addWidget(label)
     qtbot.addWidget(box)
     box.show()
+    return label
+
+
+def test_steady_text_lays_nothing_out(qtbot):
+    label = label_in_a_box(qtbot)
     set_steady_text(label, "loss 0.1234", "loss 0.0000")
     size = label.size()
     set_steady_text(label, "loss 0.9")
@@ -336,12 +342,7 @@ def test_a_steady_label_measures_only_a_text_that_may_not_fit(qtbot, monkeypatch
     text_width = widgets.text_width
     monkeypatch.setattr(widgets, "text_width",
                         lambda fm, text: measured.append(text) or text_width(fm, text))
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    label = QLabel()
-    layout.addWidget(label)
-    qtbot.addWidget(box)
-    box.show()
+    label = label_in_a_box(qtbot)
     widgets.fit_steady(label, "−0.5", "−0.000123")
     width = label.maximumWidth()
     measured.clear()
@@ -353,7 +354,7 @@ def test_a_steady_label_measures_only_a_text_that_may_not_fit(qtbot, monkeypatch
     assert steady_room(label) >= label.fontMetrics().horizontalAdvance("−0.123456789012")
     # A readout's texts are as long as its sample: measured once per digit pattern
     readout = QLabel()
-    layout.addWidget(readout)
+    label.parentWidget().layout().addWidget(readout)
     widgets.fit_steady(readout, "loss 0.5", "loss 0.0000")
     measured.clear()
     for text in ("loss 0.4213", "loss 1.9876", "loss 12.5000", "loss 3.1416", "loss 10.0001"):
