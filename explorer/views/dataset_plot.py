@@ -377,25 +377,49 @@ class _PassiveScatter(KeptBoundingRect, pg.ScatterPlotItem):
         if (self._exportOpts is not False or not opts["pxMode"] or not opts["useCache"]
                 or opts.get("compositionMode") is not None
                 or tr.type().value > QTransform.TxScale.value):
+            self._frags_key = None  # (pyqtgraph's paint fills the fragments its own way)
             return super().paint(p, option, widget)
         data = self.data
         if len(data) == 0:
             return
         dpr = self.fragmentAtlas.devicePixelRatio()
         if widget is not None and widget.devicePixelRatioF() != dpr:
+            self._frags_key = None
             return super().paint(p, option, widget)  # (it re-renders the atlas first)
+        # The fragments of the last paint serve again while the points, their visibility,
+        # the view's transform and the pixel ratio stay (``invalidate`` says when any
+        # changes); new sizes alone (``set_sizes``) refresh their sprite rects only.
+        key = (tr.m11(), tr.m22(), tr.dx(), tr.dy(), dpr)
+        kept = self._frags_key
+        if kept is not None and kept[0] is data and kept[1] == key:
+            if self._sprites_stale:
+                self._pixmapFragments.ndarray()[:, 2:6] = self._sprite_rects(data)
+                self._sprites_stale = False
+        elif not self._fill_fragments(data, key):
+            return
+        p.resetTransform()
+        p.drawPixmapFragments(*self._pixmapFragments.drawargs(), self.fragmentAtlas.pixmap)
+        p.setTransform(tr)
+
+    _frags_key = None  # (data, transform and pixel ratio) the fragments were filled for
+    _sprites_stale = False  # new sizes since: the fragments' sprite rects are not theirs
+
+    def _fill_fragments(self, data, key) -> bool:
+        """The fragments of the visible points for ``key`` = (m11, m22, dx, dy, pixel
+        ratio); False when no point is visible."""
+        m11, m22, dx, dy, dpr = key
         shown = data["visible"]
         every = bool(np.logical_and.reduce(shown))  # (ndarray.all: Python checks first)
         x, y = (data["x"], data["y"]) if every else (data["x"][shown], data["y"][shown])
         n = x.shape[0]
+        self._frags_key = None
         if n == 0:
-            return
+            return False
         self._pixmapFragments.resize(n)
         frags = self._pixmapFragments.ndarray()
         # x, y: the centre of each target rect, in device pixels (clipped as pyqtgraph does:
         # Qt misbehaves far outside the 32-bit range; ufuncs, not np.clip's Python checks)
-        for v, col, scale, offset in ((x, frags[:, 0], tr.m11(), tr.dx()),
-                                      (y, frags[:, 1], tr.m22(), tr.dy())):
+        for v, col, scale, offset in ((x, frags[:, 0], m11, dx), (y, frags[:, 1], m22, dy)):
             np.multiply(v, scale, out=col)
             col += offset
             np.maximum(col, -2.0**30, out=col)
@@ -404,9 +428,16 @@ class _PassiveScatter(KeptBoundingRect, pg.ScatterPlotItem):
         frags[:, 2:6] = self._sprite_rects(data) if every else \
             _source_rects(data["sourceRect"][shown])
         frags[:, 6:10] = (1 / dpr, 1 / dpr, 0.0, 1.0)  # scale x, y, rotation, opacity
-        p.resetTransform()
-        p.drawPixmapFragments(*self._pixmapFragments.drawargs(), self.fragmentAtlas.pixmap)
-        p.setTransform(tr)
+        self._sprites_stale = False
+        if every:  # (with points hidden, a drag's: filled each time)
+            self._frags_key = (data, key)
+        return True
+
+    def invalidate(self):
+        """Anything drawn may have changed (points, visibility, styles): pyqtgraph's, and the
+        fragments filled again at the next paint."""
+        self._frags_key = None
+        super().invalidate()
 
     def set_sizes(self, sizes) -> None:
         """Per-point marker diameters (whole pixels, shape (n_points,)), or None: the item's size."""
@@ -438,7 +469,10 @@ class _PassiveScatter(KeptBoundingRect, pg.ScatterPlotItem):
                     if self._pads_grow():
                         self.prepareGeometryChange()
                         self._updateMaxSpotSizes(data=data)
-                    self.invalidate()
+                    # (the points stay: a repaint with their sprite rects refreshed)
+                    self._sprites_stale = True
+                    self.picture = None
+                    self.update()
                     return
             data["size"] = sizes
         data["sourceRect"] = 0

@@ -301,6 +301,59 @@ def test_the_markers_sprite_rects_are_read_through_one_view_per_data_array(
     assert made == [300, 200]
 
 
+def test_the_markers_fragments_are_filled_again_only_when_more_than_sizes_changed(
+        plot, qtbot, monkeypatch):
+    """A class's paint keeps its fragments (each point's place and sprite) from one paint
+    to the next: new sizes refresh their sprite rects only (three classes drawn again
+    at each weight edit); moved, hidden or new points and a new view fill them again.
+    After each change the pixels are pyqtgraph's own."""
+    from explorer.views.dataset_plot import _PassiveScatter
+
+    fills = []
+    fill = _PassiveScatter._fill_fragments
+    monkeypatch.setattr(_PassiveScatter, "_fill_fragments",
+                        lambda self, *a: fills.append(1) or fill(self, *a))
+    rng = np.random.default_rng(9)
+    item = _PassiveScatter(pxMode=True, symbol="o", size=13, pen=pg.mkPen("k", width=1.3),
+                           brush=pg.mkBrush(0, 120, 200), antialias=True)
+    plot.addItem(item)
+    item.setData(x=rng.uniform(0, 10, 300), y=rng.uniform(0, 10, 300))
+    sizes = rng.integers(13, 27, 300).astype(float)
+    item.set_sizes(sizes)
+
+    def painted():
+        """The plot as drawn now, and how many times the fragments were filled for it."""
+        before = len(fills)
+        item.update()
+        qtbot.wait(10)
+        image = plot.grab().toImage()
+        return image, len(fills) - before
+
+    def check(expect_fill):
+        image, filled = painted()
+        assert bool(filled) == expect_fill
+        lean, reference = drawn_and_pyqtgraphs(plot, qtbot, item)
+        assert image == lean == reference
+        painted()  # (the fragments filled for the lean paint again)
+
+    painted()
+    check(expect_fill=False)  # nothing changed
+    sizes[:4] += 3
+    item.set_sizes(sizes)  # a few new sizes: their sprite rects only
+    check(expect_fill=False)
+    item.move_spots(7, 2.5, 2.5)
+    check(expect_fill=True)
+    item.data["visible"][11] = False  # (as the dataset view hides a dragged point)
+    item.invalidate()
+    check(expect_fill=True)
+    item.data["visible"][11] = True
+    item.invalidate()
+    plot.setRange(QRectF(-1, -1, 12, 12), padding=0)  # a new view
+    check(expect_fill=True)
+    item.setData(x=rng.uniform(0, 10, 50), y=rng.uniform(0, 10, 50))
+    check(expect_fill=True)
+
+
 def test_sizes_of_a_few_markers_are_looked_up_once_per_size(plot, qtbot, monkeypatch):
     """Per-point sizes take one atlas look-up per distinct size however few the points (a
     class of 60 points at 300 points and 5 classes went through pyqtgraph's loop over the
