@@ -536,3 +536,33 @@ def test_a_light_plot_lays_out_and_maps_as_a_plot_widget(qtbot):
     with pytest.raises(ValueError, match="no 'top' axis"):
         item.getAxis("top")
     assert item.viewRange()[1] == pytest.approx([-1.0, 1.0])
+
+
+def test_a_light_plot_on_an_opaque_background_leaves_out_its_viewports_own_fill(qtbot):
+    """Qt fills a view's viewport with its palette before each paint, and the view fills it
+    again with its background: with an opaque background the first fill is left out (the
+    same pixels); with a transparent one the viewport fills itself as before."""
+    from PySide6.QtCore import Qt
+
+    from explorer.views.widgets import LightPlotWidget
+
+    plots = []
+    for own_fill in (False, True):
+        w = LightPlotWidget()
+        w.setBackground("#f4f0e8")
+        w.addItem(pg.PlotCurveItem(x=[0.0, 1.0, 2.0], y=[0.0, 2.0, 1.0], pen=pg.mkPen("k", width=2)))
+        w.resize(300, 200)
+        qtbot.addWidget(w)
+        w.show()
+        qtbot.waitExposed(w)
+        if own_fill:  # (as Qt's QGraphicsView sets its viewport up)
+            w.viewport().setAutoFillBackground(True)
+            w.viewport().setAttribute(Qt.WA_OpaquePaintEvent, False)
+        plots.append(w)
+    lean, filled = plots
+    assert not lean.viewport().autoFillBackground()
+    assert lean.viewport().testAttribute(Qt.WA_OpaquePaintEvent)
+    assert lean.grab().toImage() == filled.grab().toImage()
+    lean.setBackground(None)  # transparent: what lies behind shows through
+    assert lean.viewport().autoFillBackground()
+    assert not lean.viewport().testAttribute(Qt.WA_OpaquePaintEvent)
