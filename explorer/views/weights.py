@@ -216,7 +216,6 @@ class WeightsView(QWidget):
         self.header_labels: list[QLabel] = []
         self.cells: list[list[CellFrame]] = []  # cells[i][j] holds W[i, j]
         self.bias_cells: list[CellFrame] = []
-        self._hover_targets: dict = {}  # widget -> the highlight target hovering it sets
         self._hovered = None  # the target this view set
         self._shape = None
 
@@ -281,7 +280,6 @@ class WeightsView(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(2)
         grid.setVerticalSpacing(0)
-        self._hover_targets = {}
 
         self.corner = QLabel("W")
         self.corner.setFont(style.font(style.BASE_POINT_SIZE, bold=True))
@@ -361,7 +359,6 @@ class WeightsView(QWidget):
         """Hovering ``widget`` (a ``NumberEdit`` or ``GradientLabel``: their ``hovered``
         signal) highlights ``target`` across the views. (An event filter on the cells made a
         Python call of every event of theirs: ~25 us for each gradient's paint.)"""
-        self._hover_targets[widget] = target
         widget.hovered.connect(lambda inside: self._hover(target if inside else None))
 
     def _fit_height(self) -> None:
