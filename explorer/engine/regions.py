@@ -405,7 +405,7 @@ class RegionImages:
     def __init__(self):
         self._last = None  # (options, W, b) of the last image drawn
         self._edited = None  # the class whose weights alone changed before the last image
-        self._others = None  # (j, M, first class, E) kept for an edit of class j
+        self._others = None  # (j, M, first class, E, first > j) kept for an edit of class j
         self._grid = None  # (options, feature names, xs, ys) of the one-class images
 
     @property
@@ -474,7 +474,8 @@ class RegionImages:
         with np.errstate(over="ignore", under="ignore"):  # far below the best: -inf, exp 0
             np.subtract(S, M, out=Z, casting="same_kind")
             np.exp(Z, out=Z)
-        self._others = (j, M, first, Z.sum(axis=0))  # each sum in [1, C - 1]
+        # each sum in [1, C - 1]; and where a tie goes to another class (its first is later)
+        self._others = (j, M, first, Z.sum(axis=0), first > j)
 
     def _image_of_one_class(self, j, names, W, b, xs, ys, pal, alpha, boundaries,
                             boundary_rgba) -> np.ndarray:
@@ -492,7 +493,7 @@ class RegionImages:
             raise ValueError("region scores overflow: the weights are too large for this view")
         if self._others is None or self._others[0] != j:
             self._keep_others(j, names, W, b, xs, ys, g)
-        _, M, first, E = self._others
+        _, M, first, E, later = self._others
         d = s  # (the scores are not needed after d)
         best = _scratch("one_best", n, np.bool_)
         tie = _scratch("one_tie", n, np.bool_)
@@ -502,27 +503,29 @@ class RegionImages:
             np.subtract(s, M, out=d)
             np.greater(d, 0.0, out=best)  # class j has the best score
             np.equal(d, 0.0, out=tie)
-            tie &= first > j  # a tie: the first class
+            tie &= later  # a tie: the first class
             best |= tie
             # exp(-|d|) in float32; the sum of every exponential relative to the best score
             np.abs(d, out=d)
             np.negative(d, out=e, casting="same_kind")
             np.exp(e, out=e)
+        # the sum: 1 + E e where class j is best (e its rival's), else E + e
         np.multiply(E, e, out=total)
         total += np.float32(1.0)
         np.add(E, e, out=e)
-        np.logical_not(best, out=tie)
-        np.copyto(total, e, where=tie)
+        np.copyto(e, total, where=best)
         labels = _scratch("one_labels", n, np.uint8)
         np.copyto(labels, first)
         np.copyto(labels, np.uint8(j), where=best)
         lo, hi = (int(a) for a in alpha)
-        a = np.reciprocal(total, out=total)  # the confidence max_j p_j
-        a -= np.float32(1.0 / C)
-        a *= np.float32((hi - lo) * C / (C - 1.0))
-        a += np.float32(lo)
+        # alpha = lo + (hi - lo) (conf - 1/C) / (1 - 1/C), conf = max_j p_j = 1 / sum: from
+        # lo at conf = 1/C (a sum of C) to hi at conf = 1 (a sum of 1), rounded
+        k = (hi - lo) * C / (C - 1.0)
+        a = np.divide(np.float32(k), e, out=total)
+        a += np.float32(lo - k / C)
         np.rint(a, out=a)
-        np.clip(a, 0, 255, out=a)
+        if not (0 <= lo <= 255 and 0 <= hi <= 255):  # (else every value lies between them)
+            np.clip(a, 0, 255, out=a)
         words = _palette_words(pal)
         img = np.empty((n, 4), dtype=np.uint8)
         img32 = img.reshape(-1).view(np.uint32)

@@ -218,3 +218,30 @@ def test_one_class_edits_set_up_the_view_once_and_check_only_the_edited_class(mo
     W[1, 3] -= 0.3
     assert_same_image(images.image(W, b, *view), region_image(W, b, *view),
                       boundary=(0, 0, 0, 255))
+
+
+@pytest.mark.parametrize("alpha", [(40, 200), (0, 255), (200, 40)])
+def test_one_class_edits_form_the_alpha_in_few_passes(monkeypatch, alpha):
+    """The alpha of a one-class edit: ``k / sum + c``, rounded, no clipping (it lies between
+    its two levels by construction; ``np.clip`` alone costs ~50 us of checks in Python),
+    and the tie rule's mask kept with the other classes' share; each image as
+    ``region_image``'s, whose alpha spans both levels."""
+    clips = []
+    clip = np.clip
+    rng = np.random.default_rng(8)
+    W, b = rng.normal(size=(2, 4)), rng.normal(size=4)
+    view = ((-4.0, 4.0), (-4.0, 4.0), 60)
+    images = RegionImages()
+    images.image(W, b, *view, alpha=alpha)
+    monkeypatch.setattr(np, "clip", lambda *a, **k: clips.append(1) or clip(*a, **k))
+    for k in range(4):
+        W = W.copy()
+        W[k % 2, 1] += 0.4
+        before = len(clips)
+        got = images.image(W, b, *view, alpha=alpha)
+        assert k == 0 or len(clips) == before  # (the first edit draws the whole image)
+        want = region_image(W, b, *view, alpha=alpha)
+        assert_same_image(got, want, boundary=(0, 0, 0, 255))
+        shade = got[..., 3][~np.all(got == np.array((0, 0, 0, 255), np.uint8), axis=-1)]
+        assert shade.min() >= min(alpha) and shade.max() <= max(alpha)
+    assert images.kept_class == 1 and clips  # (region_image's own passes clip)
