@@ -87,14 +87,13 @@ def _raw_scores_overflow(ax, cy) -> bool:
     """Whether some ``ax[j, c] + cy[j, r]`` is not finite, in O(C * grid).
 
     Rounding is monotonic, so the sums over every (r, c) pair stay finite
-    exactly when the sums of the extremes do.
+    exactly when the sums of the extremes do; a NaN or an infinity among the parts
+    makes an extreme NaN or infinite, and so its sum.
     """
-    if not (np.all(np.isfinite(ax)) and np.all(np.isfinite(cy))):
-        return True
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         hi = ax.max(axis=1) + cy.max(axis=1)
         lo = ax.min(axis=1) + cy.min(axis=1)
-    return not (np.all(np.isfinite(hi)) and np.all(np.isfinite(lo)))
+    return not (np.isfinite(hi).all() and np.isfinite(lo).all())
 
 
 def _region_setup(W, b, xlim, ylim, grid, features):
