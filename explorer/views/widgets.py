@@ -1034,16 +1034,13 @@ class RgbaImageItem(pg.GraphicsObject):
         image = self.image
         rows, cols = image.shape[:2]
         straight = QImage(image.data, cols, rows, 4 * cols, QImage.Format_RGBA8888)
-        premultiplied = straight.convertToFormat(QImage.Format_ARGB32_Premultiplied)
         if self._backdrop is None:
-            self._qimage = premultiplied
+            self._qimage = straight.convertToFormat(QImage.Format_ARGB32_Premultiplied)
             return
-        # Blended from the premultiplied copy: the same pixels as from the straight image,
-        # whose spans Qt would convert while blending (~0.15 ms more for a 250 x 250 image)
         opaque = QImage(cols, rows, QImage.Format_RGB32)
         opaque.fill(self._backdrop)
         painter = QPainter(opaque)
-        painter.drawImage(0, 0, premultiplied)
+        painter.drawImage(0, 0, straight)
         painter.end()
         self._qimage = opaque
 

@@ -495,40 +495,6 @@ def test_rgba_image_shows_each_pixel_blended_over_what_lies_under_it(plot, qtbot
     assert item._qimage.format() == QImage.Format_ARGB32_Premultiplied
 
 
-@pytest.mark.parametrize("backdrop", ["#ffffff", "#1e1e1e"])
-def test_an_rgba_image_is_blended_over_its_backdrop_from_a_premultiplied_copy(qtbot, monkeypatch,
-                                                                               backdrop):
-    """The blend over the backdrop draws a premultiplied copy of the image (Qt converted the
-    straight image's spans as it blended them: ~0.15 ms more per new region image), with the
-    very pixels Qt gives for the straight image."""
-    from PySide6.QtGui import QImage, QPainter
-
-    from explorer.views import widgets
-
-    drawn = []
-
-    class Painter(QPainter):
-        def drawImage(self, *args):  # noqa: N802 - Qt's name
-            drawn.append(args[-1].format())
-            super().drawImage(*args)
-
-    monkeypatch.setattr(widgets, "QPainter", Painter)
-    rng = np.random.default_rng(5)
-    image = rng.integers(0, 256, size=(37, 64, 4), dtype=np.uint8)
-    image[:, :8, 3] = 0
-    image[:, 8:16, 3] = 255
-    item = widgets.RgbaImageItem()
-    item.set_backdrop(QColor(backdrop))
-    item.setImage(image)
-    assert drawn == [QImage.Format_ARGB32_Premultiplied]
-    expected = QImage(64, 37, QImage.Format_RGB32)
-    expected.fill(QColor(backdrop))
-    painter = QPainter(expected)
-    painter.drawImage(0, 0, QImage(image.data, 64, 37, 4 * 64, QImage.Format_RGBA8888))
-    painter.end()
-    assert item._qimage == expected
-
-
 def test_a_light_plot_lays_out_and_maps_as_a_plot_widget(qtbot):
     """LightPlotWidget: the same view rectangle, axes and data-to-pixel mapping as a
     pg.PlotWidget of the same size, with PlotItem's methods the charts use, and no menu."""
