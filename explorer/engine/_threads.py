@@ -14,14 +14,6 @@ the helper is already working on.
 One helper at most (these machines have 2 cores); none with a single core or
 with ``SOFTMAX_EXPLORER_THREADS=1`` in the environment (``enabled`` is the
 switch for code and tests).
-
-For the length of a shared pass (Linux), the caller is kept on the core it runs
-on and the helper on the others (``_apart``): the two threads hand the
-interpreter lock to each other between NumPy's loops, and after the process
-has been idle (a user's pause between two edits) the scheduler put a woken
-thread beside the one that woke it, so that both ran on one core: a pass over
-100,000 points after 12 ms of idleness took ~10 ms, as long as one thread's,
-against ~6 ms kept apart (``pinning`` is the switch).
 """
 
 from __future__ import annotations
@@ -52,67 +44,17 @@ def _enabled_by_environment() -> bool:
     return _cores() > 1
 
 
-def _core_of_caller():
-    """glibc's ``sched_getcpu`` (the core the calling thread runs on), or None where
-    threads cannot be placed (no ``os.sched_setaffinity``, another C library)."""
-    if not hasattr(os, "sched_setaffinity"):
-        return None
-    try:
-        import ctypes
-
-        getcpu = ctypes.CDLL(None).sched_getcpu
-    except (OSError, AttributeError):
-        return None
-    getcpu.restype = ctypes.c_int
-    getcpu.argtypes = []
-    return getcpu
-
-
 enabled = _enabled_by_environment()
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
-_getcpu = _core_of_caller()
-pinning = _getcpu is not None
-_helper_tid: int | None = None  # the helper thread's id for the system (its native id)
 
 
 def _helper_pool() -> ThreadPoolExecutor:
-    global _pool, _helper_tid
+    global _pool
     with _pool_lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="softmax-explorer-engine")
-            if _getcpu is not None:
-                _helper_tid = _pool.submit(threading.get_native_id).result()
         return _pool
-
-
-def _apart():
-    """Keep the caller on its core and the helper on the others for one pass: the
-    cores both may use, to give back to both after it (``_together``), or None."""
-    global pinning
-    if not pinning or _helper_tid is None:
-        return None
-    try:
-        cores = os.sched_getaffinity(0)
-        core = _getcpu()
-        others = cores - {core}
-        if core not in cores or not others:
-            return None
-        os.sched_setaffinity(_helper_tid, others)
-        os.sched_setaffinity(0, {core})
-        return cores
-    except OSError:  # (not allowed here, or the helper is gone): no placing from now on
-        pinning = False
-        return None
-
-
-def _together(cores) -> None:
-    try:
-        os.sched_setaffinity(0, cores)
-        os.sched_setaffinity(_helper_tid, cores)
-    except OSError:
-        global pinning
-        pinning = False
 
 
 class _Shared:
@@ -172,26 +114,20 @@ def run_blocks(n_blocks: int, work, share: bool = True) -> tuple[list, int]:
     results in block order and how many blocks the helper did. ``work`` must write
     nothing that another block reads. An exception in either thread is raised here,
     after both have stopped."""
-    shared = cores = None
+    shared = None
     if share and n_blocks > 1 and enabled:
         shared = _Shared(n_blocks, work, np.geterr())
         try:
-            pool = _helper_pool()
-            cores = _apart()
-            pool.submit(shared.help)
+            _helper_pool().submit(shared.help)
         except RuntimeError:  # (no new threads as the interpreter shuts down): the caller alone
             shared = None
     scratch = {}
     if shared is None:
-        if cores is not None:
-            _together(cores)
         return [work(k, scratch) for k in range(n_blocks)], 0
     try:
         while (k := shared.claim(helper=False)) is not None:
             shared.results[k] = work(k, scratch)
     finally:
-        if cores is not None:  # (before waiting: a helper slowed by another process may move)
-            _together(cores)
         shared.finish()
     if shared.failure is not None:
         raise shared.failure

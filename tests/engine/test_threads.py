@@ -2,7 +2,6 @@
 thread, in block order, errors and NumPy's error state carried over, and a caller that
 never waits for a helper that has not started."""
 
-import os
 import threading
 import time
 
@@ -84,54 +83,6 @@ def test_the_caller_never_waits_for_a_helper_that_has_not_started(shared):
         release.set()
     assert results == list(range(1, 9)) and helper_blocks == 0
     assert elapsed < 5  # not the 10 s the helper is held for
-
-
-def _cores_of(tid: int) -> set:
-    return os.sched_getaffinity(tid)
-
-
-@pytest.mark.skipif(not _threads.pinning or len(os.sched_getaffinity(0)) < 2,
-                    reason="threads are placed on Linux with two cores or more")
-def test_a_shared_pass_keeps_the_caller_and_the_helper_on_different_cores(shared):
-    """For the pass: the caller on the core it ran on, the helper on the others (after
-    an idle moment the scheduler put both on one core); both free again after it."""
-    before = os.sched_getaffinity(0)
-    _threads._helper_pool()
-    helper = _threads._helper_tid
-    seen = {}
-
-    def work(k, scratch):
-        seen.setdefault(threading.get_native_id(), os.sched_getaffinity(0))
-        time.sleep(0.004)  # (lets go of the interpreter lock: the helper takes blocks)
-        return k
-
-    results, helper_blocks = _threads.run_blocks(8, work)
-    assert results == list(range(8)) and helper_blocks > 0
-    caller = seen[threading.get_native_id()]
-    assert len(caller) == 1 and caller <= before
-    assert seen[helper] == before - caller
-    assert os.sched_getaffinity(0) == before and _cores_of(helper) == before
-
-
-def test_a_pass_runs_on_where_threads_cannot_be_placed(shared, monkeypatch):
-    """A system that refuses to place threads: the blocks are shared as before, and no
-    placing is tried again."""
-    calls = []
-
-    def refuse(*args):
-        calls.append(args)
-        raise OSError("not allowed")
-
-    monkeypatch.setattr(_threads, "pinning", True)
-    monkeypatch.setattr(_threads, "_getcpu", lambda: 0)
-    _threads._helper_pool()
-    monkeypatch.setattr(_threads, "_helper_tid", _threads._helper_tid or 1)
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
-    monkeypatch.setattr(os, "sched_setaffinity", refuse)
-    assert _threads.run_blocks(6, lambda k, s: k * 3)[0] == [0, 3, 6, 9, 12, 15]
-    assert len(calls) == 1 and _threads.pinning is False
-    assert _threads.run_blocks(3, lambda k, s: -k)[0] == [0, -1, -2]
-    assert len(calls) == 1
 
 
 @pytest.mark.parametrize("in_helper", [True, False])
