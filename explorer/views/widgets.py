@@ -78,10 +78,9 @@ def fit_steady(label: QLabel, text: str, sample: str = "", least: int = 0,
     if fit is not None and fit.sample == sample and fit.least == least and fit.metrics == fm \
             and label.maximumWidth() == fit.width:
         widths = fit.widths
-        if widths.tabular:
-            known = widths.patterns.get(text.translate(_DIGITS_AS_ZERO))
-            if known is not None and known <= fit.room:
-                return
+        known = widths.known(text)
+        if known is not None and known <= fit.room:
+            return
         if widths.bound(text) <= fit.room:
             return
     m = label.contentsMargins()
@@ -141,18 +140,20 @@ class _FontWidths:
             total = sum(map(advances.__getitem__, text))
         return total + 0.25 * len(text) + 1.0
 
+    def known(self, text: str) -> int | None:
+        """The width measured for ``text``'s digit pattern, if any (tabular digits only)."""
+        return self.patterns.get(text.translate(_DIGITS_AS_ZERO)) if self.tabular else None
+
     def width(self, metrics, text: str) -> int:
         """Qt's width of ``text`` (``text_width``): the one of its digit pattern when known,
-        else measured and its pattern remembered."""
-        if not self.tabular:
-            return text_width(metrics, text)
-        pattern = text.translate(_DIGITS_AS_ZERO)
-        width = self.patterns.get(pattern)
+        else measured (and its pattern remembered, with tabular digits)."""
+        width = self.known(text)
         if width is None:
             width = text_width(metrics, text)
-            if len(self.patterns) >= self.MAX_PATTERNS:
-                self.patterns.clear()
-            self.patterns[pattern] = width
+            if self.tabular:
+                if len(self.patterns) >= self.MAX_PATTERNS:
+                    self.patterns.clear()
+                self.patterns[text.translate(_DIGITS_AS_ZERO)] = width
         return width
 
 
