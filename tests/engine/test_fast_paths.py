@@ -240,12 +240,17 @@ def test_last_evaluation_is_reused_only_for_the_same_inputs():
     t1.dW[0, 0] = 12345.0  # the caller owns what it got
     t2 = loss_terms(W.copy(), b.copy(), X, y, reg=0.1)
     assert t2.dW[0, 0] != 12345.0
-    assert_array_equal(t2.dW, core._loss_terms_reference(W, b, X, y, 0.1, "softmax").dW)
+
+    def afresh(W, X, reg=0.1):  # (writable data: never remembered)
+        return loss_terms(W, b, np.array(X), np.array(y), reg=reg)
+
+    assert_array_equal(t2.dW, afresh(W, X).dW)
+    assert_allclose(t2.dW, core._loss_terms_reference(W, b, X, y, 0.1, "softmax").dW,
+                    rtol=1e-14, atol=1e-15)
     # another W, reg, loss or X: computed afresh
     W2 = W.copy()
     W2[0, 0] = np.nextafter(W2[0, 0], 1.0)
-    assert_array_equal(loss_terms(W2, b, X, y, reg=0.1).dW,
-                       core._loss_terms_reference(W2, b, X, y, 0.1, "softmax").dW)
+    assert_array_equal(loss_terms(W2, b, X, y, reg=0.1).dW, afresh(W2, X).dW)
     assert loss_terms(W, b, X, y, reg=0.2).penalty == pytest.approx(0.2 * np.sum(W * W))
     assert loss_terms(W, b, X, y, reg=0.1, loss="svm").total == pytest.approx(
         core._loss_terms_reference(W, b, X, y, 0.1, "svm").total)
@@ -1084,6 +1089,79 @@ def test_exponentials_again_are_formed_once_each(monkeypatch, dtype):
     monkeypatch.undo()
     assert_array_equal(E, np.exp(S - m))
     assert E.dtype == dtype
+
+
+@given(st.lists(st.floats(-1e308, 1e308), min_size=1, max_size=20))
+def test_the_shift_is_the_best_score_rounded_down_to_a_step(values):
+    """``_shift``: a multiple of _SHIFT_STEP at most the best score and less than a step
+    below it (no rounding in between: their difference rounds to a step at most), also
+    for scores near the float64 range."""
+    m = np.array(values)
+    sh = core._shift(m)
+    step = core._SHIFT_STEP
+    assert sh.dtype == m.dtype
+    assert np.all(sh <= m)
+    assert np.all(np.floor(sh / step) == sh / step)
+    small = np.abs(m) < 2.0**55  # (from 2**55 on, every float64 is a multiple of 8)
+    assert np.all((m - sh)[small] <= step)
+    assert np.all(sh[~small] == m[~small])  # (whole multiples of the step already)
+
+
+def test_the_shift_passes_inf_and_nan_on():
+    sh = core._shift(np.array([np.inf, -np.inf, np.nan, 3.5]))
+    assert sh[0] == np.inf and sh[1] == -np.inf and np.isnan(sh[2]) and sh[3] == 0.0
+
+
+def test_an_edit_of_the_leading_class_forms_few_exponentials_again(monkeypatch):
+    """Where the edited class has the best score, its edit moves every such sample's
+    best score, but its shift (the best score rounded down to a step of 8) at few of
+    them: the other classes' exponentials are formed again only there; the evaluation is
+    still a fresh one's bit for bit."""
+    rng = np.random.default_rng(8)
+    n, C, j = 20_000, 4, 1
+    X = frozen(rng.normal(size=(n, 2)))
+    y = frozen(rng.integers(0, C, n))
+    W = rng.normal(size=(2, C)) * 0.3
+    b = np.zeros(C)
+    b[j] = 3.0  # class j leads at (nearly) every sample
+    kept = core.BlockedEvaluation(W, b, X, y, keep_exps=True)
+    leading = int(np.count_nonzero((X @ W + b).argmax(axis=1) == j))
+    assert leading > 0.95 * n
+    W2 = W.copy()
+    W2[0, j] += 0.01
+    counted = []
+    real_exp = np.exp
+
+    def counting_exp(x, *args, **kwargs):
+        counted.append(np.size(x))
+        return real_exp(x, *args, **kwargs)
+
+    monkeypatch.setattr(core.np, "exp", counting_exp)
+    edited = kept.reweighted(W2, b)
+    monkeypatch.undo()
+    # the edited class's row, and the other classes' at the few samples whose shift moved
+    assert n <= sum(counted) < n + (C - 1) * 0.05 * leading
+    assert_same_evaluation(edited.result, evaluate(W2, b, X, y))
+
+
+def test_confident_losses_are_never_below_zero():
+    """A sample whose label leads by far has a loss of ~e**-gap: with the scores shifted by
+    less than their best (a step below it at most), rounding could take it below zero;
+    every per-sample loss and the mean stay >= 0, within 1e-15 of the exact ones."""
+    rng = np.random.default_rng(9)
+    n = 5000
+    best = rng.uniform(-50.0, 50.0, n)  # the label's score, anywhere within its step
+    S = np.column_stack([best, best - rng.uniform(40.0, 60.0, n)])
+    X = frozen(np.column_stack([S[:, 0], S[:, 1]]))
+    y = frozen(np.zeros(n, dtype=np.int64))
+    W, b = np.eye(2), np.zeros(2)  # scores = X
+    exact = np.log1p(np.exp(S[:, 1] - S[:, 0]))  # < e**-40
+    result = evaluate(W, b, X, y)
+    assert np.all(result.losses >= 0.0)
+    assert_allclose(result.losses, exact, rtol=0, atol=1e-15)
+    assert 0.0 <= result.terms.data <= 1e-15
+    blocked = core.BlockedEvaluation(W, b, X, y, keep_exps=True)
+    assert np.all(blocked.losses >= 0.0) and blocked.result.terms.data >= 0.0
 
 
 def test_a_reweighted_evaluation_into_overflow_raises_as_evaluate_does():
