@@ -662,7 +662,11 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
             tol = tol_scale * (x_max * w_sum + b_max)
             gap = m - sy  # >= 0; 0 where the label has the best score
         if softmax:
-            shift = _shift(m) if dt == np.float64 else m  # (see _SHIFT_STEP)
+            exact = dt == np.float64
+            shift = _shift(m) if exact else m  # (see _SHIFT_STEP)
+            if count_correct and exact:
+                # classes within tol of the best score (the best one included)
+                near = _count_per_sample(S >= m - tol)
             if reuse is None:
                 S -= shift
                 np.exp(S, out=S)
@@ -672,15 +676,9 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
             if exps is not None:
                 exps_entry = (shift, E.copy() if E is S else E,
                               f.copy() if blocks and kept is None else f, x_max)
-            if count_correct:
-                # classes within tol of the best score (the best one included): the best
-                # exponential is exp(max - shift)
-                if tol < 700:
-                    bound = E.max(axis=0)
-                    bound *= math.exp(-tol)
-                    near = _count_per_sample(E >= bound)
-                else:
-                    near = np.full(L, C)
+            if count_correct and not exact:
+                # the same from the exponentials (float32 scores' shift is the best score)
+                near = _count_per_sample(E >= math.exp(-tol)) if tol < 700 else np.full(L, C)
             se = E.sum(axis=0)
             # L_i = (shift - s_y) + log(se_i), in float64 (shift - s_y may exceed float32)
             ps = shift - sy if dt == np.float64 else np.subtract(shift, sy, dtype=np.float64)
