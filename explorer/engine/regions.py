@@ -10,6 +10,7 @@ reduced over axis 0: the per-pixel reductions then run over contiguous rows.
 
 from __future__ import annotations
 
+import functools
 import numbers
 import threading
 
@@ -229,8 +230,56 @@ def _palette_words(pal: np.ndarray) -> np.ndarray:
     return rgba.view(np.uint32).ravel()
 
 
+def _check_backdrop(backdrop) -> tuple[int, int, int]:
+    try:
+        rgb = tuple(int(v) for v in backdrop)
+        ok = len(rgb) == 3 and all(0 <= v <= 255 and v == w for v, w in zip(rgb, backdrop))
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise ValueError(f"backdrop must be three integers (r, g, b) in [0, 255], got {backdrop!r}")
+    return rgb
+
+
+def _over_backdrop(rgb: np.ndarray, backdrop) -> np.ndarray:
+    """Colours ``rgb`` (K, 3) at every alpha 0 - 255 over the opaque ``backdrop``: (256, K)
+    uint32 words 0xFFRRGGBB (alpha first: ``_take_over_backdrop`` indexes ``a K + k``),
+    each channel ``d(c a) + d(bg (255 - a))``: 8-bit source-over of the premultiplied
+    colour, with ``d(v) = (v + (v >> 8) + 128) >> 8`` for ``v / 255`` as raster painters
+    (Qt's, pixman's) divide, so that the image is what they would show (``round(v / 255)``
+    but for a few values, by one). Read-only, kept for the last few colours (an image per
+    edit asks for the same)."""
+    rgb = np.asarray(rgb, dtype=np.uint8)
+    return _over_backdrop_kept(rgb.shape[0], rgb.tobytes(), tuple(backdrop))
+
+
+@functools.lru_cache(maxsize=8)
+def _over_backdrop_kept(k: int, rgb_bytes: bytes, backdrop: tuple) -> np.ndarray:
+    rgb = np.frombuffer(rgb_bytes, dtype=np.uint8).reshape(k, 3)
+    a = np.arange(256, dtype=np.int64)[:, None, None]
+    c = np.asarray(rgb, dtype=np.int64)[None, :, :]
+    bg = np.asarray(backdrop, dtype=np.int64)[None, None, :]
+    ch = _div255(c * a) + _div255(bg * (255 - a))
+    words = ((ch[..., 0] << 16) | (ch[..., 1] << 8) | ch[..., 2] | 0xFF000000).astype(np.uint32)
+    words.flags.writeable = False
+    return words
+
+
+def _div255(v: np.ndarray) -> np.ndarray:
+    """``v / 255`` for integers v in [0, 255 * 255], as 8-bit raster blending rounds it."""
+    return (v + (v >> 8) + 128) >> 8
+
+
+def _boundary_word(boundary_rgba, backdrop) -> np.uint32:
+    """``_draw_boundaries``' colour: ``boundary_rgba`` as an RGBA word, or over ``backdrop``."""
+    rgba = np.asarray(boundary_rgba, dtype=np.uint8).reshape(4)
+    if backdrop is None:
+        return rgba.view(np.uint32)[0]
+    return _over_backdrop(rgba[None, :3], backdrop)[int(rgba[3]), 0]
+
+
 def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 200),
-                 boundaries=True, boundary_rgba=(0, 0, 0, 255)):
+                 boundaries=True, boundary_rgba=(0, 0, 0, 255), backdrop=None):
     """RGBA image of the decision regions: ndarray of shape (grid, grid, 4), uint8.
 
     The hue of a pixel is ``palette[argmax_j p_j]``; its alpha grows linearly
@@ -238,10 +287,17 @@ def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 2
     to ``alpha[1]`` (at 1). With ``boundaries``, pixels whose argmax differs
     from their right or upper neighbour are painted ``boundary_rgba``.
 
+    With a ``backdrop`` colour (r, g, b), the image blended over it instead, opaque: an
+    ndarray of shape (grid, grid), uint32, one 0xFFRRGGBB word a pixel in the machine's
+    byte order (the 32-bit RGB layout of Qt's ``Format_RGB32`` and most toolkits); each
+    channel the RGBA pixel's ``c a / 255 + bg (255 - a) / 255``, each term rounded as an
+    8-bit raster painter blends (see ``_over_backdrop``): what it would show.
+
     Parameters
     ----------
     palette : array-like of shape (>= n_classes, 3), uint8; default ``DEFAULT_PALETTE``
     alpha : (int, int) in [0, 255]
+    backdrop : None, or (int, int, int) in [0, 255]
 
     The argmax is taken on float64 scores (as ``region_scores``); the
     confidence ``1 / sum_j exp(s_j - max_k s_k)``, which only sets an 8-bit
@@ -274,10 +330,16 @@ def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 2
         lo, hi = (int(a) for a in alpha)
         if not 0 <= lo <= 255 or not 0 <= hi <= 255:
             option_error = f"alpha must be two integers in [0, 255], got {alpha!r}"
+        elif backdrop is not None:
+            try:
+                backdrop = _check_backdrop(backdrop)
+            except ValueError as exc:
+                option_error = str(exc)
     if option_error and not names:
         raise ValueError(option_error)
     if not option_error:
-        words = _palette_words(pal)
+        words = _palette_words(pal) if backdrop is None else \
+            _over_backdrop(pal[:C], backdrop).reshape(-1)  # by alpha * C + label
     img = np.empty((g * g, 4), dtype=np.uint8)
     img32 = img.reshape(-1).view(np.uint32)
     labels = _scratch("labels", g * g, np.uint8)
@@ -314,10 +376,14 @@ def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 2
             _first_argmax(S, m, out=lab)
         else:
             lab[:] = S.argmax(axis=0)
-        np.copyto(index[:n], lab)
-        np.take(words, index[:n], out=img32[px], mode="clip")  # labels < C: no clipping
+        if backdrop is None:
+            np.copyto(index[:n], lab)
+            np.take(words, index[:n], out=img32[px], mode="clip")  # labels < C: no clipping
         if C == 1 or span == 0:
-            img[px, 3] = hi
+            if backdrop is None:
+                img[px, 3] = hi
+            else:
+                _take_over_backdrop(words, lab, hi, index[:n], img32[px])
             continue
         a = None
         if separable:
@@ -348,20 +414,35 @@ def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 2
             a += np.float32(lo)
         np.rint(a, out=a)
         np.clip(a, 0, 255, out=a)
-        img[px, 3] = a
+        if backdrop is None:
+            img[px, 3] = a
+        else:
+            _take_over_backdrop(words, lab, a, index[:n], img32[px])
     if option_error:
         raise ValueError(option_error)
     if boundaries:
-        _draw_boundaries(img32, labels, g, boundary_rgba)
-    return img.reshape(g, g, 4)
+        _draw_boundaries(img32, labels, g, _boundary_word(boundary_rgba, backdrop))
+    return img.reshape(g, g, 4) if backdrop is None else img32.reshape(g, g)
 
 
-def _draw_boundaries(img32: np.ndarray, labels: np.ndarray, g: int, boundary_rgba) -> None:
-    """Paint ``boundary_rgba`` over the pixels (``img32``, one 32-bit word each) whose
-    label differs from their right or upper neighbour's."""
+def _take_over_backdrop(table, labels, alpha, index, out) -> None:
+    """``out`` = the words of ``_over_backdrop`` (``table``, flat) at ``labels`` and
+    ``alpha`` (whole numbers in [0, 255]: an array, float32, or one level); ``index``: an
+    intp scratch array of their size."""
+    k = table.shape[0] // 256
+    if isinstance(alpha, np.ndarray):
+        np.multiply(alpha, k, out=index, casting="unsafe")
+    else:
+        index.fill(alpha * k)
+    index += labels
+    np.take(table, index, out=out, mode="clip")  # (every index is in range)
+
+
+def _draw_boundaries(img32: np.ndarray, labels: np.ndarray, g: int, colour) -> None:
+    """Paint ``colour`` (one 32-bit word, see ``_boundary_word``) over the pixels
+    (``img32``, one word each) whose label differs from their right or upper neighbour's."""
     if g < 2:
         return
-    colour = np.asarray(boundary_rgba, dtype=np.uint8).reshape(4).view(np.uint32)[0]
     lab = labels.reshape(g, g)
     rows = max(1, (_REGION_BLOCK * 4) // g)
     edge_buf = _scratch("edge", rows * g, np.bool_)
@@ -413,13 +494,14 @@ class RegionImages:
         return None if self._others is None else self._others[0]
 
     def image(self, W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 200),
-              boundaries=True, boundary_rgba=(0, 0, 0, 255)) -> np.ndarray:
+              boundaries=True, boundary_rgba=(0, 0, 0, 255), backdrop=None) -> np.ndarray:
         """As ``region_image`` (same arguments, result and errors)."""
         try:
             W64, b64 = np.asarray(W, dtype=np.float64), np.asarray(b, dtype=np.float64)
             options = repr([np.asarray(v).tolist() for v in (xlim, ylim, grid, features, alpha,
                                                              boundaries, boundary_rgba)]
-                           + [None if palette is None else np.asarray(palette).tolist()])
+                           + [None if palette is None else np.asarray(palette).tolist(),
+                              None if backdrop is None else np.asarray(backdrop).tolist()])
         except (TypeError, ValueError):  # (region_image says what is wrong)
             W64 = b64 = options = None
         j = self._edited_class(options, W64, b64)
@@ -436,11 +518,11 @@ class RegionImages:
             if xs.shape[0] ** 2 <= _KEEP_OTHERS_MAX:
                 pal = DEFAULT_PALETTE if palette is None else np.asarray(palette)
                 img = self._image_of_one_class(j, names, W64, b64, xs, ys, pal, alpha,
-                                               boundaries, boundary_rgba)
+                                               boundaries, boundary_rgba, backdrop)
         if img is None:
             self._others = None
             img = region_image(W, b, xlim, ylim, grid, palette, features, alpha, boundaries,
-                               boundary_rgba)
+                               boundary_rgba, backdrop)
         self._last = None if options is None else (options, W64.copy(), b64.copy())
         self._edited = j
         return img
@@ -477,7 +559,7 @@ class RegionImages:
         self._others = (j, M, first, Z.sum(axis=0), first > j)
 
     def _image_of_one_class(self, j, names, W, b, xs, ys, pal, alpha, boundaries,
-                            boundary_rgba) -> np.ndarray:
+                            boundary_rgba, backdrop=None) -> np.ndarray:
         g = xs.shape[0]
         n = g * g
         C = W.shape[1]
@@ -525,13 +607,17 @@ class RegionImages:
         np.rint(a, out=a)
         if not (0 <= lo <= 255 and 0 <= hi <= 255):  # (else every value lies between them)
             np.clip(a, 0, 255, out=a)
-        words = _palette_words(pal)
         img = np.empty((n, 4), dtype=np.uint8)
         img32 = img.reshape(-1).view(np.uint32)
         index = _scratch("one_index", n, np.intp)
-        np.copyto(index, labels)
-        np.take(words, index, out=img32, mode="clip")  # labels < C: no clipping
-        img[:, 3] = a
+        if backdrop is None:
+            np.copyto(index, labels)
+            np.take(_palette_words(pal), index, out=img32, mode="clip")  # labels < C
+            img[:, 3] = a
+        else:
+            backdrop = _check_backdrop(backdrop)
+            table = _over_backdrop(pal[:C], backdrop).reshape(-1)
+            _take_over_backdrop(table, labels, a, index, img32)
         if boundaries:
-            _draw_boundaries(img32, labels, g, boundary_rgba)
-        return img.reshape(g, g, 4)
+            _draw_boundaries(img32, labels, g, _boundary_word(boundary_rgba, backdrop))
+        return img.reshape(g, g, 4) if backdrop is None else img32.reshape(g, g)

@@ -1565,9 +1565,11 @@ class DatasetView(QWidget):
         try:
             alpha = REGION_ALPHA_DARK if _dark() and self.region_alpha == REGION_ALPHA \
                 else self.region_alpha
+            # blended over the plot's background here, not by Qt (see RgbaImageItem.setImage)
             img = self.region_images.image(s.W, s.b, (x0, x1), (y0, y1), self.grid,
                                            palette=style.palette_array(), features=s.features,
-                                           alpha=alpha, boundary_rgba=self._boundary_rgba())
+                                           alpha=alpha, boundary_rgba=self._boundary_rgba(),
+                                           backdrop=self.region_item.backdrop_rgb)
             margins = None
             if s.loss == "svm":
                 margins = margin_mask(s.W, s.b, (x0, x1), (y0, y1), self.grid,

@@ -1003,7 +1003,9 @@ class RgbaImageItem(pg.GraphicsObject):
     from straight RGBA). With one (``set_backdrop``: the plot's background, for an item
     nothing else lies under), each new image is blended over it once and drawn opaque:
     a paint copies instead of blending (~0.25 ms less for each repaint of an unchanged
-    image, as while a point is dragged; for a new image the blend costs what it saves).
+    image, as while a point is dragged). Best, the owner has the image blended over the
+    backdrop already (``backdrop_rgb``; the engine's ``region_image(..., backdrop=)``, as
+    Qt would blend it, bit for bit) and the item shows those words as they are.
     """
 
     def __init__(self):
@@ -1015,6 +1017,17 @@ class RgbaImageItem(pg.GraphicsObject):
         self._rect = QRectF(0.0, 0.0, 1.0, 1.0)
 
     def setImage(self, image, autoLevels=False) -> None:  # noqa: N802 - ImageItem's name
+        """An RGBA image (uint8, (rows, cols, 4)), or one blended over the backdrop already:
+        uint32 0xFFRRGGBB words, (rows, cols) (``engine.region_image(..., backdrop=
+        item.backdrop_rgb)``), shown as they are: no conversion at all (~0.4 ms less for
+        a 250 x 250 image than blending an RGBA one here)."""
+        if isinstance(image, np.ndarray) and image.dtype == np.uint32 and image.ndim == 2:
+            image = np.ascontiguousarray(image)
+            rows, cols = image.shape
+            self.image = image  # (the QImage reads its memory: kept together)
+            self._qimage = QImage(image.data, cols, rows, 4 * cols, QImage.Format_RGB32)
+            self.update()
+            return
         image = np.ascontiguousarray(image, dtype=np.uint8)
         if image.ndim != 3 or image.shape[2] != 4:
             raise ValueError(f"an RGBA image needs shape (rows, cols, 4), got {image.shape}")
@@ -1022,12 +1035,19 @@ class RgbaImageItem(pg.GraphicsObject):
         self._convert()
         self.update()
 
+    @property
+    def backdrop_rgb(self) -> tuple[int, int, int] | None:
+        """The backdrop as (r, g, b), or None: what an opaque image is blended over."""
+        c = self._backdrop
+        return None if c is None else (c.red(), c.green(), c.blue())
+
     def set_backdrop(self, colour: QColor | None) -> None:
-        """The opaque colour under the item (None: whatever is there, blended at each paint)."""
+        """The opaque colour under the item (None: whatever is there, blended at each paint).
+        An image blended over another backdrop already stays until the next ``setImage``."""
         colour = None if colour is None else QColor(colour)
         if colour != self._backdrop:
             self._backdrop = colour
-            if self.image is not None:
+            if self.image is not None and self.image.ndim == 3:
                 self._convert()
                 self.update()
 

@@ -28,13 +28,31 @@ def assert_same_image(got, want, boundary=BOUNDARY):
     assert np.abs(got[..., 3].astype(int) - want[..., 3].astype(int)).max(initial=0) <= 1
 
 
+def blended(rgba, backdrop):
+    """An RGBA image over an opaque backdrop, pixel by pixel, as ``backdrop=`` documents it:
+    0xFFRRGGBB words, each channel d(c a) + d(bg (255 - a)), d(v) = (v + (v >> 8) + 128) >> 8."""
+    c = rgba[..., :3].astype(np.int64)
+    a = rgba[..., 3:].astype(np.int64)
+
+    def d(v):
+        return (v + (v >> 8) + 128) >> 8
+
+    ch = d(c * a) + d(np.array(backdrop, dtype=np.int64) * (255 - a))
+    assert ch.max(initial=0) <= 255
+    return ((255 << 24) | (ch[..., 0] << 16) | (ch[..., 1] << 8) | ch[..., 2]).astype(np.uint32)
+
+
 @settings(max_examples=120, deadline=None)
 @given(data=st.data())
 def test_images_after_edits_equal_region_image(data):
     """Edits of one class again and again (weights, biases, into ties with another class,
     far above or below the rest, into overflow), of two classes, of the view and the
-    options: every image equals ``region_image``'s, or both raise the same error."""
+    options: every image equals ``region_image``'s, or both raise the same error. The same
+    edits with a backdrop: each image is the first one's blended over it, bit for bit."""
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
+    backdrop = data.draw(st.sampled_from([(255, 255, 255), (30, 30, 30), (200, 10, 90)]),
+                         label="backdrop")
+    over_images = RegionImages()
     C = data.draw(st.integers(2, 7), label="C")
     features = data.draw(st.sampled_from([(), ("x1^2", "x1*x2")]), label="features")
     grid = data.draw(st.sampled_from([1, 2, 37]), label="grid")
@@ -76,6 +94,48 @@ def test_images_after_edits_equal_region_image(data):
         assert got_error == want_error
         if want is not None:
             assert_same_image(got, want)
+        over, over_error = image_or_error(over_images.image, W, b, xlim, ylim, grid,
+                                          features=features, alpha=alpha,
+                                          boundary_rgba=BOUNDARY, backdrop=backdrop)
+        assert over_error == got_error
+        if got is not None:
+            assert over.dtype == np.uint32 and over.shape == (grid, grid)
+            assert_array_equal(over, blended(got, backdrop))
+        assert over_images.kept_class == images.kept_class
+
+
+@pytest.mark.parametrize("backdrop", [(255, 255, 255), (30, 30, 30), (0, 128, 255)])
+def test_an_image_over_a_backdrop_is_the_rgba_image_blended_and_opaque(backdrop):
+    """``backdrop=``: the RGBA image over it, opaque, each channel within one of the exact
+    blend ``c a / 255 + bg (255 - a) / 255``; boundaries too (a boundary colour with alpha)."""
+    rng = np.random.default_rng(4)
+    W, b = rng.normal(size=(2, 4)), rng.normal(size=4)
+    for boundary in [(0, 0, 0, 255), (250, 240, 10, 120)]:
+        rgba = region_image(W, b, (-4, 4), (-4, 4), 80, boundary_rgba=boundary)
+        over = region_image(W, b, (-4, 4), (-4, 4), 80, boundary_rgba=boundary,
+                            backdrop=backdrop)
+        assert over.shape == (80, 80) and over.dtype == np.uint32
+        assert_array_equal(over, blended(rgba, backdrop))
+        a = rgba[..., 3:] / 255.0
+        exact = rgba[..., :3] * a + np.array(backdrop) * (1 - a)
+        channels = np.stack([(over >> 16) & 255, (over >> 8) & 255, over & 255], axis=-1)
+        assert np.abs(channels - exact).max() < 1.0
+        assert ((over >> 24) == 255).all()
+    # one class: every pixel at the top alpha
+    one = region_image(W[:, :1], b[:1], (-4, 4), (-4, 4), 10, backdrop=backdrop)
+    assert_array_equal(one, blended(region_image(W[:, :1], b[:1], (-4, 4), (-4, 4), 10),
+                                    backdrop))
+
+
+@pytest.mark.parametrize("backdrop", [(1, 2), (1, 2, 256), (-1, 0, 0), (1.5, 2, 3), "abc",
+                                      (1, 2, None), 7])
+def test_a_bad_backdrop_is_refused_with_a_message(backdrop):
+    W, b = np.eye(2), np.zeros(2)
+    with pytest.raises(ValueError, match="backdrop must be three integers"):
+        region_image(W, b, (-1, 1), (-1, 1), 4, backdrop=backdrop)
+    images = RegionImages()
+    with pytest.raises(ValueError, match="backdrop must be three integers"):
+        images.image(W, b, (-1, 1), (-1, 1), 4, backdrop=backdrop)
 
 
 @pytest.fixture

@@ -75,6 +75,33 @@ def wait_regions(qtbot, view):
     qtbot.waitUntil(covers, timeout=2000)
 
 
+def rgb_of(words) -> np.ndarray:
+    """The (G, G, 3) channels of an opaque image of 0xFFRRGGBB words."""
+    assert words.dtype == np.uint32 and words.ndim == 2 and ((words >> 24) == 255).all()
+    return np.stack([(words >> 16) & 255, (words >> 8) & 255, words & 255],
+                    axis=-1).astype(np.uint8)
+
+
+def shown_rgb(view) -> np.ndarray:
+    """The region image as the item shows it (blended over the plot's background by the
+    engine): its channels."""
+    return rgb_of(view.region_item.image)
+
+
+def over(colour, backdrop, alphas=range(1, 256)) -> set:
+    """``colour`` (r, g, b) at each of ``alphas`` over ``backdrop``, as 8-bit source-over
+    blends it: each channel c a / 255 + bg (255 - a) / 255, each term rounded (one either
+    way: raster painters' division by 255 is not always the nearest)."""
+    def near(v):
+        return {math.floor(v / 255), math.ceil(v / 255)}
+    colours = set()
+    for a in alphas:
+        channels = [{p + q for p in near(int(c) * a) for q in near(int(g) * (255 - a))}
+                    for c, g in zip(colour, backdrop)]
+        colours |= {(r, g, b) for r in channels[0] for g in channels[1] for b in channels[2]}
+    return colours
+
+
 def drag(qtbot, widget, start: QPoint, end: QPoint, steps=8):
     """A real mouse drag: press, move in steps (slower than pyqtgraph's rate limit), release."""
     qtbot.mouseMove(widget, start)
@@ -256,13 +283,15 @@ def test_regions_during_an_arrow_drag_form_one_class_and_show_what_region_image_
     (x0, x1), (y0, y1) = view.plot.plotItem.vb.viewRange()
 
     def shown_is_region_image():
+        # (over the background: one alpha level apart moves a channel by one at most)
         want = engine.region_image(scene.W, scene.b, (x0, x1), (y0, y1), view.grid,
                                    palette=style.palette_array(), alpha=view.region_alpha,
-                                   boundary_rgba=view._boundary_rgba())
-        got = view.region_item.image
-        np.testing.assert_array_equal(got[..., :3], want[..., :3])
-        assert np.abs(got[..., 3].astype(int) - want[..., 3].astype(int)).max() <= 1
-        assert len(np.unique(want[..., :3].reshape(-1, 3), axis=0)) >= 3  # regions and lines
+                                   boundary_rgba=view._boundary_rgba(),
+                                   backdrop=view.region_item.backdrop_rgb)
+        got = shown_rgb(view).astype(int)
+        want = rgb_of(want).astype(int)
+        assert np.abs(got - want).max() <= 1
+        assert len(np.unique(want.reshape(-1, 3), axis=0)) >= 3  # regions and lines
 
     shown_is_region_image()
     scene.undo()
@@ -473,9 +502,10 @@ def test_region_colour_under_points_is_the_argmax_class(view, qtbot, scene, feat
         W[2:] = [[-0.3, 0.2, 0.1], [0.1, -0.2, 0.25]]
         scene.set_weights(W, scene.b)
     wait_regions(qtbot, view)
-    img = view.region_item.image
+    img = shown_rgb(view)
     G = view.grid
-    assert img.shape == (G, G, 4)
+    assert img.shape == (G, G, 3)
+    bg = view.region_item.backdrop_rgb
     (x0, x1), (y0, y1) = view.plot.plotItem.vb.viewRange()
     dx, dy = (x1 - x0) / G, (y1 - y0) / G
 
@@ -492,8 +522,8 @@ def test_region_colour_under_points_is_the_argmax_class(view, qtbot, scene, feat
         k = argmax_at(xc, yc)
         if any(argmax_at(xc + a * dx, yc + b * dy) != k for a in (-1, 1) for b in (-1, 1)):
             continue  # next to a boundary: the engine paints it as a line
-        assert tuple(img[r, c, :3]) == tuple(engine.DEFAULT_PALETTE[k])
-        assert img[r, c, 3] > 0
+        # the class's colour, at some alpha > 0, over the background
+        assert tuple(int(v) for v in img[r, c]) in over(engine.DEFAULT_PALETTE[k], bg)
         checked += 1
     assert checked > 50
 
@@ -894,11 +924,13 @@ def test_appearance_scale_theme_and_palette_apply(view, qtbot, scene, appearance
     for j in range(3):
         assert view.scatters[j].opts["brush"].color() == QColor(*(int(v) for v in pal[j]))
         assert view.arrows[j].head.opts["brush"].color() == QColor(*(int(v) for v in pal[j]))
-    # the region colour under class-1-won pixels is the new palette's
-    img = view.region_item.image
-    colours = {tuple(c) for c in img[::25, ::25, :3].reshape(-1, 3)}
-    assert colours & {tuple(int(v) for v in pal[j]) for j in range(3)}
-    assert not colours & {tuple(int(v) for v in engine.DEFAULT_PALETTE[j]) for j in range(3)}
+    # the region colours are the new palette's (over the background, at the regions' alphas)
+    bg = view.region_item.backdrop_rgb
+    colours = {tuple(int(v) for v in c) for c in shown_rgb(view)[::25, ::25].reshape(-1, 3)}
+    alphas = range(view.region_alpha[0], view.region_alpha[1] + 1)
+    assert colours & set().union(*(over(pal[j], bg, alphas) for j in range(3)))
+    assert not colours & set().union(*(over(engine.DEFAULT_PALETTE[j], bg, alphas)
+                                       for j in range(3)))
 
     # nothing lost: the points, and the place the view looks at
     for j in range(3):
@@ -911,11 +943,13 @@ def test_appearance_scale_theme_and_palette_apply(view, qtbot, scene, appearance
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_regions_are_painted_as_their_colour_over_the_background(view, qtbot, scene, appearance,
                                                                   theme):
-    """What reaches the screen under a region pixel is its RGBA colour blended over the plot
-    background (the item draws it premultiplied, as the raster engine blends), in both themes."""
+    """What reaches the screen under a region pixel is its colour blended over the plot
+    background (by the engine, over the backdrop the item names: the background), in both
+    themes."""
     appearance.set_theme(theme)
     wait_regions(qtbot, view)
-    img = view.region_item.image
+    assert view.region_item.backdrop_rgb == view.plot.backgroundBrush().color().getRgb()[:3]
+    img = shown_rgb(view)
     G = view.grid
     (x0, x1), (y0, y1) = view.plot.plotItem.vb.viewRange()
     shot = view.plot.viewport().grab().toImage()
@@ -925,7 +959,7 @@ def test_regions_are_painted_as_their_colour_over_the_background(view, qtbot, sc
     for fx, fy in [(0.13, 0.21), (0.5, 0.87), (0.81, 0.33), (0.27, 0.64), (0.66, 0.52)]:
         r, c = int(fy * G), int(fx * G)
         # only pixels whose whole neighbourhood has one colour (no boundary, no marker)
-        block = img[max(r - 3, 0):r + 4, max(c - 3, 0):c + 4].reshape(-1, 4)
+        block = img[max(r - 3, 0):r + 4, max(c - 3, 0):c + 4].reshape(-1, 3)
         if (block != img[r, c]).any():
             continue
         x = x0 + (c + 0.5) * (x1 - x0) / G
@@ -934,9 +968,8 @@ def test_regions_are_painted_as_their_colour_over_the_background(view, qtbot, sc
             continue
         p = pixel(view, x, y)
         shown = QColor(shot.pixel(int(p.x() * ratio), int(p.y() * ratio)))
-        a = img[r, c, 3] / 255
-        expected = img[r, c, :3] * a + bg * (1 - a)
-        assert np.abs(np.array(shown.getRgb()[:3]) - expected).max() <= 2, (theme, r, c)
+        assert np.abs(np.array(shown.getRgb()[:3]) - img[r, c]).max() <= 2, (theme, r, c)
+        assert tuple(int(v) for v in img[r, c]) != tuple(int(v) for v in bg)  # (a region)
         checked += 1
     assert checked >= 2
 

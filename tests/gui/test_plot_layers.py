@@ -2,6 +2,7 @@
 heat-map cells. Checked against what pyqtgraph's own items draw, on rendered pixels."""
 
 import numpy as np
+from numpy.testing import assert_array_equal
 import pytest
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
@@ -493,6 +494,52 @@ def test_rgba_image_shows_each_pixel_blended_over_what_lies_under_it(plot, qtbot
     assert QColor(item._qimage.pixel(0, 0)).getRgb()[:3] == (0, 0, 0)  # transparent over black
     item.set_backdrop(None)
     assert item._qimage.format() == QImage.Format_ARGB32_Premultiplied
+
+
+@pytest.mark.parametrize("backdrop", [(255, 255, 255), (30, 30, 30), (12, 200, 77)])
+def test_an_image_the_engine_blended_shows_what_qt_blends(qtbot, backdrop):
+    """Region images blended over the backdrop by the engine (``backdrop=``: opaque words)
+    are shown as they are, and equal Qt's own blend of the RGBA image over that backdrop
+    pixel for pixel: every colour of a palette (and random ones) at every alpha, and a
+    whole region image with its boundaries."""
+    from PySide6.QtGui import QImage
+
+    from explorer import engine
+    from explorer.engine import regions
+    from explorer.views.widgets import RgbaImageItem
+
+    def qt_blend(rgba):
+        item = RgbaImageItem()
+        item.set_backdrop(QColor(*backdrop))
+        item.setImage(rgba)
+        q = item._qimage
+        return np.array([[q.pixel(c, r) & 0xFFFFFFFF for c in range(q.width())]
+                         for r in range(q.height())], dtype=np.uint32)
+
+    def shown(words):
+        item = RgbaImageItem()
+        item.set_backdrop(QColor(*backdrop))
+        item.setImage(words)
+        q = item._qimage
+        assert q.format() == QImage.Format_RGB32
+        return np.array([[q.pixel(c, r) & 0xFFFFFFFF for c in range(q.width())]
+                         for r in range(q.height())], dtype=np.uint32)
+
+    rng = np.random.default_rng(11)
+    colours = np.vstack([engine.DEFAULT_PALETTE,
+                         rng.integers(0, 256, size=(6, 3)).astype(np.uint8)])
+    rgba = np.zeros((colours.shape[0], 256, 4), dtype=np.uint8)
+    rgba[..., :3] = colours[:, None, :]
+    rgba[..., 3] = np.arange(256)[None, :]
+    table = regions._over_backdrop(colours, backdrop)  # (alpha, colour)
+    assert_array_equal(qt_blend(rgba), table.T)
+    assert_array_equal(shown(np.ascontiguousarray(table.T)), table.T)
+
+    W = np.array([[1.0, -0.5, 0.2], [0.3, 0.8, -1.0]])
+    b = np.array([0.1, -0.2, 0.0])
+    args = (W, b, (-3, 3), (-2, 4), 60)
+    assert_array_equal(shown(engine.region_image(*args, backdrop=backdrop)),
+                       qt_blend(engine.region_image(*args)))
 
 
 def test_a_light_plot_lays_out_and_maps_as_a_plot_widget(qtbot):
