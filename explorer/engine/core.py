@@ -531,10 +531,12 @@ _SHIFT_STEP = 8.0
 
 def _shift(m: np.ndarray) -> np.ndarray:
     """``_SHIFT_STEP * floor(m / _SHIFT_STEP)`` (each step exact: a power of 2), in m's
-    dtype; inf and NaN stay so."""
+    dtype, and never above m (m itself for the few negative values so near 0 that
+    ``m / 8`` rounds to 0); inf and NaN stay so."""
     sh = np.multiply(m, 1.0 / _SHIFT_STEP)
     np.floor(sh, out=sh)
     sh *= _SHIFT_STEP
+    np.minimum(sh, m, out=sh)
     return sh
 
 

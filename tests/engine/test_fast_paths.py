@@ -38,6 +38,20 @@ from explorer.engine.core import evaluate
 PROPS = settings(max_examples=60, deadline=None)
 
 
+def count_calls(monkeypatch, name: str) -> list:
+    """The sizes of the arrays each call of ``np.<name>`` gets from now on (until the
+    monkeypatch is undone), appended to the list returned."""
+    counted = []
+    real = getattr(np, name)
+
+    def counting(x, *args, **kwargs):
+        counted.append(np.size(x))
+        return real(x, *args, **kwargs)
+
+    monkeypatch.setattr(core.np, name, counting)
+    return counted
+
+
 def frozen(a):
     a = np.array(a)
     a.flags.writeable = False
@@ -408,15 +422,8 @@ def test_a_pass_adds_up_the_same_loss_with_or_without_per_sample_losses(dtype):
     assert with_losses[0] == without[0]
     assert_array_equal(with_losses[1], without[1])
     assert abs(without[0] - math.fsum(losses)) <= 1e-12 * math.fsum(losses)
-    counted = []
-    log = np.log
-
-    def counting_log(x, *args, **kwargs):
-        counted.append(np.size(x))
-        return log(x, *args, **kwargs)
-
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(core.np, "log", counting_log)
+        counted = count_calls(mp, "log")
         with np.errstate(all="ignore"):
             core._fused_pass(W, b, X, y, "softmax", False)
     assert 0 < sum(counted) <= n // 64 + 64 * len(range(0, n, core._block_rows(n, 3, 2, X.dtype.itemsize)))
@@ -1010,14 +1017,8 @@ def test_a_blocked_evaluation_forms_the_per_sample_losses_only_when_asked(monkey
     rng = np.random.default_rng(12)
     n = 2000
     W, b, X, y = problem(rng, n, 2, 3)
-    counted = []
-    log = np.log
-
-    def counting_log(x, *args, **kwargs):
-        counted.append(np.size(x))
-        return log(x, *args, **kwargs)
-
-    monkeypatch.setattr(core.np, "log", counting_log)
+    log = np.log  # (the real one, for the references below)
+    counted = count_calls(monkeypatch, "log")
     sum_logs = n // 64 + 64 * 4  # (4 blocks of 500)
     first = core.BlockedEvaluation(W, b, X, y, loss=loss, keep_exps=True)
     W2 = W.copy()
@@ -1101,15 +1102,18 @@ def test_the_shift_is_the_best_score_rounded_down_to_a_step(values):
     step = core._SHIFT_STEP
     assert sh.dtype == m.dtype
     assert np.all(sh <= m)
-    assert np.all(np.floor(sh / step) == sh / step)
+    underflow = (m < 0) & (m * (1 / step) == 0)  # (m / 8 rounds to -0: m is the shift)
+    assert np.all(sh[underflow] == m[underflow])
+    assert np.all((np.floor(sh / step) == sh / step) | underflow)
     small = np.abs(m) < 2.0**55  # (from 2**55 on, every float64 is a multiple of 8)
     assert np.all((m - sh)[small] <= step)
     assert np.all(sh[~small] == m[~small])  # (whole multiples of the step already)
 
 
 def test_the_shift_passes_inf_and_nan_on():
-    sh = core._shift(np.array([np.inf, -np.inf, np.nan, 3.5]))
+    sh = core._shift(np.array([np.inf, -np.inf, np.nan, 3.5, -5e-324, -1e-300, -0.0]))
     assert sh[0] == np.inf and sh[1] == -np.inf and np.isnan(sh[2]) and sh[3] == 0.0
+    assert sh[4] == -5e-324 and sh[5] == -8.0 and sh[6] == 0.0
 
 
 def test_an_edit_of_the_leading_class_forms_few_exponentials_again(monkeypatch):
@@ -1129,14 +1133,7 @@ def test_an_edit_of_the_leading_class_forms_few_exponentials_again(monkeypatch):
     assert leading > 0.95 * n
     W2 = W.copy()
     W2[0, j] += 0.01
-    counted = []
-    real_exp = np.exp
-
-    def counting_exp(x, *args, **kwargs):
-        counted.append(np.size(x))
-        return real_exp(x, *args, **kwargs)
-
-    monkeypatch.setattr(core.np, "exp", counting_exp)
+    counted = count_calls(monkeypatch, "exp")
     edited = kept.reweighted(W2, b)
     monkeypatch.undo()
     # the edited class's row, and the other classes' at the few samples whose shift moved
