@@ -683,7 +683,7 @@ def _fused_pass(W, b, X, y, loss, count_correct, losses=None, parts=None, exps=N
                 near = _count_per_sample(E >= math.exp(-tol)) if tol < 700 else np.full(L, C)
             se = E.sum(axis=0)
             # L_i = (shift - s_y) + log(se_i), in float64 (shift - s_y may exceed float32)
-            ps = shift - sy if dt == np.float64 else np.subtract(shift, sy, dtype=np.float64)
+            ps = shift - sy if exact else np.subtract(shift, sy, dtype=np.float64)
             block_loss = float(ps.sum()) + _sum_of_logs(se, log_chunk)
             if lazy_losses:
                 piece = (start, stop, ps, se)

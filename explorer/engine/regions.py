@@ -243,7 +243,7 @@ def _check_backdrop(backdrop) -> tuple[int, int, int]:
 
 def _over_backdrop(rgb: np.ndarray, backdrop) -> np.ndarray:
     """Colours ``rgb`` (K, 3) at every alpha 0 - 255 over the opaque ``backdrop``: (256, K)
-    uint32 words 0xFFRRGGBB (alpha first: ``_take_over_backdrop`` indexes ``a K + k``),
+    uint32 words 0xFFRRGGBB (alpha first: ``_put_pixels`` indexes ``a K + k``),
     each channel ``d(c a) + d(bg (255 - a))``: 8-bit source-over of the premultiplied
     colour, with ``d(v) = (v + (v >> 8) + 128) >> 8`` for ``v / 255`` as raster painters
     (Qt's, pixman's) divide, so that the image is what they would show (``round(v / 255)``
@@ -275,7 +275,7 @@ def _boundary_word(boundary_rgba, backdrop) -> np.uint32:
     rgba = np.asarray(boundary_rgba, dtype=np.uint8).reshape(4)
     if backdrop is None:
         return rgba.view(np.uint32)[0]
-    return _over_backdrop(rgba[None, :3], backdrop)[int(rgba[3]), 0]
+    return _over_backdrop(rgba[None, :3], _check_backdrop(backdrop))[int(rgba[3]), 0]
 
 
 def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 200),
@@ -338,8 +338,7 @@ def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 2
     if option_error and not names:
         raise ValueError(option_error)
     if not option_error:
-        words = _palette_words(pal) if backdrop is None else \
-            _over_backdrop(pal[:C], backdrop).reshape(-1)  # by alpha * C + label
+        words = _pixel_words(pal, C, backdrop)
     img = np.empty((g * g, 4), dtype=np.uint8)
     img32 = img.reshape(-1).view(np.uint32)
     labels = _scratch("labels", g * g, np.uint8)
@@ -376,14 +375,8 @@ def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 2
             _first_argmax(S, m, out=lab)
         else:
             lab[:] = S.argmax(axis=0)
-        if backdrop is None:
-            np.copyto(index[:n], lab)
-            np.take(words, index[:n], out=img32[px], mode="clip")  # labels < C: no clipping
         if C == 1 or span == 0:
-            if backdrop is None:
-                img[px, 3] = hi
-            else:
-                _take_over_backdrop(words, lab, hi, index[:n], img32[px])
+            _put_pixels(img32[px], lab, hi, words, backdrop, index[:n])
             continue
         a = None
         if separable:
@@ -414,10 +407,7 @@ def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 2
             a += np.float32(lo)
         np.rint(a, out=a)
         np.clip(a, 0, 255, out=a)
-        if backdrop is None:
-            img[px, 3] = a
-        else:
-            _take_over_backdrop(words, lab, a, index[:n], img32[px])
+        _put_pixels(img32[px], lab, a, words, backdrop, index[:n])
     if option_error:
         raise ValueError(option_error)
     if boundaries:
@@ -425,17 +415,31 @@ def region_image(W, b, xlim, ylim, grid, palette=None, features=(), alpha=(40, 2
     return img.reshape(g, g, 4) if backdrop is None else img32.reshape(g, g)
 
 
-def _take_over_backdrop(table, labels, alpha, index, out) -> None:
-    """``out`` = the words of ``_over_backdrop`` (``table``, flat) at ``labels`` and
-    ``alpha`` (whole numbers in [0, 255]: an array, float32, or one level); ``index``: an
-    intp scratch array of their size."""
-    k = table.shape[0] // 256
+def _pixel_words(pal: np.ndarray, C: int, backdrop) -> np.ndarray:
+    """What ``_put_pixels`` looks the pixels up in: the palette's colours as RGBA words
+    (alpha 0), or, over a backdrop (checked here), ``_over_backdrop``'s table, flat."""
+    if backdrop is None:
+        return _palette_words(pal)
+    return _over_backdrop(pal[:C], _check_backdrop(backdrop)).reshape(-1)
+
+
+def _put_pixels(out32, labels, alpha, words, backdrop, index) -> None:
+    """``out32`` (one 32-bit word a pixel) = the colours of ``labels`` at ``alpha`` (whole
+    numbers in [0, 255]: an array, float32, or one level), from ``words``
+    (``_pixel_words``): RGBA, or blended over the backdrop. ``index``: an intp scratch
+    array of their size."""
+    if backdrop is None:
+        np.copyto(index, labels)
+        np.take(words, index, out=out32, mode="clip")  # labels < C: no clipping
+        out32.view(np.uint8).reshape(-1, 4)[:, 3] = alpha
+        return
+    k = words.shape[0] // 256  # (alpha first: a K + label)
     if isinstance(alpha, np.ndarray):
         np.multiply(alpha, k, out=index, casting="unsafe")
     else:
         index.fill(alpha * k)
     index += labels
-    np.take(table, index, out=out, mode="clip")  # (every index is in range)
+    np.take(words, index, out=out32, mode="clip")  # (every index is in range)
 
 
 def _draw_boundaries(img32: np.ndarray, labels: np.ndarray, g: int, colour) -> None:
@@ -609,15 +613,8 @@ class RegionImages:
             np.clip(a, 0, 255, out=a)
         img = np.empty((n, 4), dtype=np.uint8)
         img32 = img.reshape(-1).view(np.uint32)
-        index = _scratch("one_index", n, np.intp)
-        if backdrop is None:
-            np.copyto(index, labels)
-            np.take(_palette_words(pal), index, out=img32, mode="clip")  # labels < C
-            img[:, 3] = a
-        else:
-            backdrop = _check_backdrop(backdrop)
-            table = _over_backdrop(pal[:C], backdrop).reshape(-1)
-            _take_over_backdrop(table, labels, a, index, img32)
+        _put_pixels(img32, labels, a, _pixel_words(pal, C, backdrop), backdrop,
+                    _scratch("one_index", n, np.intp))
         if boundaries:
             _draw_boundaries(img32, labels, g, _boundary_word(boundary_rgba, backdrop))
         return img.reshape(g, g, 4) if backdrop is None else img32.reshape(g, g)

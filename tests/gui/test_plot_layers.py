@@ -508,22 +508,18 @@ def test_an_image_the_engine_blended_shows_what_qt_blends(qtbot, backdrop):
     from explorer.engine import regions
     from explorer.views.widgets import RgbaImageItem
 
-    def qt_blend(rgba):
+    def shown(image):
+        """The item's image to draw, as words, given an RGBA image (Qt blends it over the
+        backdrop) or the engine's blended words."""
         item = RgbaImageItem()
         item.set_backdrop(QColor(*backdrop))
-        item.setImage(rgba)
-        q = item._qimage
-        return np.array([[q.pixel(c, r) & 0xFFFFFFFF for c in range(q.width())]
-                         for r in range(q.height())], dtype=np.uint32)
-
-    def shown(words):
-        item = RgbaImageItem()
-        item.set_backdrop(QColor(*backdrop))
-        item.setImage(words)
+        item.setImage(image)
         q = item._qimage
         assert q.format() == QImage.Format_RGB32
         return np.array([[q.pixel(c, r) & 0xFFFFFFFF for c in range(q.width())]
                          for r in range(q.height())], dtype=np.uint32)
+
+    qt_blend = shown
 
     rng = np.random.default_rng(11)
     colours = np.vstack([engine.DEFAULT_PALETTE,
