@@ -66,7 +66,7 @@ from ..engine.margins import margin_mask
 from ..perf import DeferredRefresh, interaction
 from ..state import MAX_COORD, PRESET_LABELS, PRESETS
 from .widgets import (
-    KeptBoundingRect, LightPlotWidget, NumberEdit, RgbaImageItem, cache_drawing, messages,
+    BoxedText, KeptBoundingRect, LightPlotWidget, NumberEdit, RgbaImageItem, cache_drawing, messages,
 )
 
 DEFAULT_RANGE = (-5.5, 5.5)
@@ -654,7 +654,7 @@ class ClassArrow(_Emphasised):
         self.head_len = HEAD_LEN
         self.shaft = Segment()
         self.head = ArrowHead(angle=0, headLen=HEAD_LEN, tipAngle=40, tailLen=None)
-        self.label = pg.TextItem(vector_label(j), anchor=(0.5, 0.5))
+        self.label = BoxedText(vector_label(j), anchor=(0.5, 0.5))
         self.items = (self.shaft, self.head, self.label)
         for z, item in zip((20, 21, 22), self.items):
             item.setZValue(z)
@@ -898,7 +898,7 @@ class DatasetView(QWidget):
         self.scatters: list[_PassiveScatter] = []
         self.arrows: list[ClassArrow] = []
         self.pull_arrows: list[PullArrow] = []
-        self.hover_label = pg.TextItem(anchor=(0, 1))
+        self.hover_label = BoxedText(anchor=(0, 1))
         self.hover_label.setZValue(40)
         self.hover_label.setAcceptedMouseButtons(Qt.NoButton)
         self.hover_label.hide()

@@ -467,6 +467,37 @@ def cache_drawing(*items) -> None:
             label.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
 
+class BoxedText(pg.TextItem):
+    """A ``pg.TextItem`` whose box (``fill`` and ``border``) shows when its drawing is cached
+    (``cache_drawing``).
+
+    pyqtgraph's paint, the first time the item paints in a scene, hooks it to the scene
+    and sets the painter to the item's scene transform: right for a painter on the view,
+    wrong for one on the item's cache pixmap, so the box went off the pixmap, and the cache
+    kept that drawing until the text changed (an arrow's label never showed its box). Here
+    the painter stays as Qt set it up; when the hook-up changed the transform the item
+    draws once more with the new one.
+    """
+
+    def paint(self, p, *args):
+        scene, last = self.scene(), self._lastScene
+        if scene is not last:
+            if last is not None:
+                last.sigPrepareForPaint.disconnect(self.updateTransform)
+            self._lastScene = scene
+            if scene is not None:
+                scene.sigPrepareForPaint.connect(self.updateTransform)
+            before = self.transform()
+            self.updateTransform()
+            if self.transform() != before:
+                self.update()  # (this drawing used the old transform: the next one is right)
+        if self.border.style() != Qt.PenStyle.NoPen or self.fill.style() != Qt.BrushStyle.NoBrush:
+            p.setPen(self.border)
+            p.setBrush(self.fill)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            p.drawPolygon(self.textItem.mapToParent(self.textItem.boundingRect()))
+
+
 def parse_number(text: str, *, minimum: float = -math.inf, maximum: float = math.inf,
                  integer: bool = False, name: str = "value") -> float | int:
     """Parse a typed number; raise ``ValueError`` with a message the user can act on.

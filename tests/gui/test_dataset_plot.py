@@ -821,6 +821,50 @@ def test_hovering_a_point_shows_its_values(view, qtbot, scene):
     assert view.hover_index is None
 
 
+def label_box_pixels(view, label, inset):
+    """What the viewport shows of ``label``'s box: its four edges' middles (each with the
+    pixels either side across the edge) and its four corners ``inset`` pixels inside."""
+    text = label.textItem
+    rect = view.plot.mapFromScene(text.mapRectToScene(text.boundingRect())).boundingRect()
+    shot = view.plot.viewport().grab().toImage()
+
+    def rgb(x, y):
+        c = QColor(shot.pixel(x, y))
+        return np.array([c.red(), c.green(), c.blue()])
+    left, right, top, bottom = rect.left(), rect.right() + 1, rect.top(), rect.bottom() + 1
+    cx, cy = rect.center().x(), rect.center().y()
+    edges = [[rgb(x + d, cy) for d in (-1, 0, 1)] for x in (left, right)]
+    edges += [[rgb(cx, y + d) for d in (-1, 0, 1)] for y in (top, bottom)]
+    corners = [rgb(x, y) for x in (left + inset, right - inset) for y in (top + inset, bottom - inset)]
+    return edges, corners
+
+
+def test_arrow_and_hover_labels_show_their_boxes_from_the_first_paint(view, qtbot, scene):
+    """Each arrow's label sits in a box of its class's colour filled with the background
+    (over markers and regions alike), and so does the hover read-out the first time it shows
+    (both drawings are cached: the arrows' boxes once went off the cache's pixmap at the
+    first paint and stayed off)."""
+    wait_regions(qtbot, view)
+    qtbot.wait(30)
+    for arrow in view.arrows:
+        colour = style.class_color(arrow.j)
+        border = np.array([colour.red(), colour.green(), colour.blue()])
+        edges, corners = label_box_pixels(view, arrow.label, inset=4)
+        for edge in edges:  # the border, 3 pixels wide, at every edge
+            assert min(np.abs(px - border).max() for px in edge) <= 12, (arrow.j, edge)
+        for px in corners:  # inside: the white fill at 215 of 255 over whatever is below
+            assert px.min() >= 214, (arrow.j, px)
+    i = isolated_point(view)
+    qtbot.mouseMove(view.plot.viewport(), pixel(view, *scene.X[i]) + QPoint(2, 1))
+    qtbot.waitUntil(view.hover_label.isVisible, timeout=2000)
+    qtbot.wait(30)
+    edges, corners = label_box_pixels(view, view.hover_label, inset=3)
+    for edge in edges:  # a dark border (the foreground, 1.5 pixels wide)
+        assert min(px.max() for px in edge) <= 110, edge
+    for px in corners:
+        assert px.min() >= 220, px
+
+
 def test_hover_picking_is_throttled(view, qtbot, scene, monkeypatch):
     calls = []
     original = view._update_hover
