@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication, QDialog, QDockWidget, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog,
     QLabel, QMainWindow, QMessageBox, QProgressDialog, QPushButton, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
+    QStyle, QTabBar, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from . import __version__, export, paths, scene_io, style
@@ -32,7 +32,7 @@ from .views.score_lab import ScoreLab
 from .views.timeline import TimelineView
 from .views.training_panel import TrainingPanel
 from .views.weights import WeightsView
-from .views.widgets import messages, set_steady_text
+from .views.widgets import PanelScroll, messages, set_steady_text
 
 SCENE_FILTER = "Softmax Explorer scenes (*.json);;All files (*)"
 MAX_RECENT = 8
@@ -140,6 +140,9 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.docks: dict[str, QDockWidget] = {}
+        self._resize_timer = QTimer(self, singleShot=True, interval=0)
+        self._resize_timer.timeout.connect(self._size_docks)
+        self.panels: dict[str, QWidget] = {}  # each dock's panel (in its PanelScroll)
         self._add_dock("score_lab", "Score lab", self.score_lab)
         self._add_dock("jacobian", "Softmax Jacobian dp/ds", self.jacobian_view)
         self._add_dock("training", "Training", self.training_panel)
@@ -201,7 +204,10 @@ class MainWindow(QMainWindow):
     def _add_dock(self, key: str, title: str, widget) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{key}")
-        dock.setWidget(widget)
+        scroll = PanelScroll(widget)
+        scroll.short.connect(self._resize_docks_soon)
+        dock.setWidget(scroll)
+        self.panels[key] = widget
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable
                          | QDockWidget.DockWidgetClosable)
         self.addDockWidget(Qt.RightDockWidgetArea, dock)
@@ -338,7 +344,7 @@ class MainWindow(QMainWindow):
         self.panels_menu.addAction(action)
         self.addAction(action)
         self._action(self._export_menu, f"{dock.windowTitle()} as PNG…",
-                     lambda _=False, d=dock: self.export_png_dialog(d.widget()),
+                     lambda _=False, d=dock: self.export_png_dialog(d.widget().panel),
                      QKeySequence(f"Ctrl+Alt+Shift+{(k + 1) % 10}" if k < 10
                                   else f"Ctrl+Alt+Shift+F{k - 9}"),
                      tip=f"Save a picture of the {dock.windowTitle()} panel")
@@ -457,7 +463,7 @@ class MainWindow(QMainWindow):
         # Which panels can be seen (Qt confirms with visibilityChanged once the window
         # shows): a panel behind a tab does no work until its tab is chosen.
         for dock in self.docks.values():
-            for updates in dock.widget().findChildren(DeferredRefresh):
+            for updates in dock.widget().panel.findChildren(DeferredRefresh):
                 updates.set_shown(dock in on_top)
         self.dataset_view.setVisible(spec["central"])
         self._size_docks()
@@ -467,15 +473,100 @@ class MainWindow(QMainWindow):
     def _size_docks(self) -> None:
         """Give the layout's columns and groups their widths and relative heights."""
         spec = LAYOUTS[self.layout_name]
-        left = [self.docks[g[0]] for g in spec["left"] if g and g[0] in self.docks]
-        right = [self.docks[g[0]] for g in spec["right"] if g and g[0] in self.docks]
-        width = 460 if spec["central"] else 700
+        columns = {side: [g for g in ([self.docks[k] for k in group if k in self.docks]
+                                      for group in spec[side]) if g]
+                   for side in ("left", "right")}
+        shown = {side: [self._shown_dock(g) for g in groups] for side, groups in columns.items()}
+        left, right = shown["left"], shown["right"]
         if left or right:
-            self.resizeDocks(left + right, [width] * (len(left) + len(right)), Qt.Horizontal)
-        for docks, side in ((left, "left"), (right, "right")):
+            self.resizeDocks(left + right, self._column_widths(spec, left, right), Qt.Horizontal)
+        for side, groups in columns.items():
             heights = spec.get(f"{side}_heights")
-            if heights and len(heights) == len(docks):
-                self.resizeDocks(docks, [10 * h for h in heights], Qt.Vertical)
+            if heights and len(heights) == len(groups):
+                self.resizeDocks(shown[side], self._group_heights(groups, heights), Qt.Vertical)
+
+    @staticmethod
+    def _shown_dock(group: list[QDockWidget]) -> QDockWidget:
+        """The dock of a tabbed group whose tab is chosen (the first, before the window shows)."""
+        return next((d for d in group if not d.visibleRegion().isEmpty()), group[0])
+
+    def _resize_docks_soon(self) -> None:
+        """A panel in view needs more room than its dock has (a selected point's banner,
+        a tab chosen, a longer text): share the columns out again once events settle, so
+        that it gets the room from its neighbours where they have it to spare."""
+        if getattr(self, "_sized_once", False):
+            self._resize_timer.start()
+
+    def _column_widths(self, spec, left, right) -> list[int]:
+        """Widths for the docks ``left`` and ``right`` (one dock a group): the layout's
+        width, or what the column's widest panel needs if more, where the window has room
+        beside the central plot; else shares of that room in proportion to those needs
+        (the panels scroll: ``PanelScroll``)."""
+        width = 460 if spec["central"] else 700
+        columns = [docks for docks in (left, right) if docks]
+        want = []
+        for docks in columns:
+            side = spec["left"] if docks is left else spec["right"]
+            panels = [self.docks[k] for g in side for k in g if k in self.docks]
+            frame = max(0, docks[0].minimumSizeHint().width() - docks[0].widget().minimumSizeHint().width())
+            want.append(max(width, frame + max(d.widget().need().width() for d in panels)))
+        if spec["central"] and self.isVisible():
+            room = (self.width() - self.dataset_view.minimumSizeHint().width()
+                    - 2 * self.style().pixelMetric(QStyle.PM_DockWidgetSeparatorExtent) - 4)
+            if sum(want) > room > 0:
+                want = [max(1, room * w // sum(want)) for w in want]
+        return [w for docks, w in zip(columns, want) for _ in docks]
+
+    def _tab_bar_height(self, dock: QDockWidget) -> int:
+        """The height of the tab bar under ``dock``'s group (0 if it has none): Qt puts a
+        tabbed group's bar, a child of the main window, right under its docks."""
+        below = dock.geometry().bottom()
+        for bar in self.findChildren(QTabBar, options=Qt.FindDirectChildrenOnly):
+            if bar.isVisible() and abs(bar.x() - dock.x()) <= 2 and 0 <= bar.y() - below <= 3:
+                return bar.height()
+        return 0
+
+    def _group_heights(self, groups, shares) -> list[int]:
+        """Heights for the dock groups of one column, as ``resizeDocks`` takes them (a
+        tabbed group's with its tab bar): each gets what its panel in view needs where the
+        column has room for all of them, and the rest of the column in the layout's
+        ``shares``; where it has not, the groups from the top get what they need and the
+        ones below the rest, each at least a strip to scroll in (``PanelScroll``)."""
+        docks = [self._shown_dock(g) for g in groups]  # (the panel in view decides: the
+        # others scroll if they must)
+        bars = [self._tab_bar_height(d) for d in docks]
+        total = sum(d.height() + bar for d, bar in zip(docks, bars))
+        need, strip = [], []
+        for shown, bar in zip(docks, bars):
+            title = max(0, shown.height() - shown.widget().height())  # (its title bar)
+            need.append(title + bar + shown.widget().need().height())
+            strip.append(min(need[-1], title + bar + round(style.scaled(120))))
+        if not self.isVisible() or total <= 0:
+            return [10 * h for h in shares]
+        if sum(need) > total:
+            # (if even the strips do not fit: each a share in proportion to its need)
+            if sum(strip) > total:
+                return [max(1, round(total * n / sum(need))) for n in need]
+            sizes = []
+            for i, n in enumerate(need):
+                sizes.append(min(n, total - sum(sizes) - sum(strip[i + 1:])))
+            sizes[-1] = total - sum(sizes[:-1])
+            return sizes
+        sizes = [0.0] * len(docks)
+        free = list(range(len(docks)))
+        while True:  # the groups whose share is below their minimum get their minimum
+            left = total - sum(sizes[i] for i in range(len(docks)) if i not in free)
+            weight = sum(shares[i] for i in free)
+            short = [i for i in free if left * shares[i] / weight < need[i]]
+            if not short:
+                for i in free:
+                    sizes[i] = left * shares[i] / weight
+                return [round(v) for v in sizes]
+            for i in short:
+                sizes[i] = need[i]
+                free.remove(i)
+            if not free:
+                return [round(v) for v in sizes]
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt name
         super().showEvent(event)
@@ -547,6 +638,9 @@ class MainWindow(QMainWindow):
         self.contrast_action.setChecked(style.appearance.palette == "high-contrast")
         self.summary_label.setFont(f)
         self._show_summary()  # its fixed size, fitted to the new font
+        if style.appearance.scale != getattr(self, "_docks_scale", style.appearance.scale):
+            self._resize_docks_soon()  # (the panels' needs moved with the scale)
+        self._docks_scale = style.appearance.scale
 
     # -- files ---------------------------------------------------------------------
     def _confirm_discard(self) -> bool:

@@ -181,6 +181,11 @@ class CurvesView(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt name
         return QSize(440, 380)  # the right dock's natural size; the plots stretch
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt name
+        # two plots, their axes and the legend, readable: below this, the dock scrolls
+        # (PanelScroll) rather than squeezing them into a strip
+        return QSize(round(style.scaled(200)), round(style.scaled(170)))
+
     @staticmethod
     def _curve(plot: pg.PlotItem, pen) -> pg.PlotDataItem:
         curve = plot.plot([], [], pen=pen)

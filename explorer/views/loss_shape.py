@@ -92,7 +92,7 @@ class LossShapeView(QWidget):
         self.plot, item, self.view = still_plot()
         item.showGrid(x=True, y=True, alpha=0.25)
         self.view.enableAutoRange(enable=False)
-        self.plot.setMinimumHeight(160)
+        self.plot.setMinimumHeight(80)
         self.plot.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
 
         self.legend = item.addLegend(offset=(-10, 10))

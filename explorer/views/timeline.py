@@ -168,7 +168,7 @@ class TimelineView(QWidget):
             return
         self.plot, item, self.view = still_plot()
         item.setClipToView(True)
-        self.plot.setMinimumHeight(90)
+        self.plot.setMinimumHeight(50)
         self.plot.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.spark = pg.PlotDataItem(connect="finite", autoDownsample=True)
         self.marker_line = pg.InfiniteLine(angle=90, movable=False)

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from .. import style
 from ..qtimport import pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -15,8 +16,8 @@ from PySide6.QtGui import (
     QTextDocument, QTextOption,
 )
 from PySide6.QtWidgets import (
-    QGraphicsGridLayout, QGraphicsItem, QGraphicsTextItem, QLabel, QLineEdit, QSizePolicy, QToolTip,
-    QWidget,
+    QFrame, QGraphicsGridLayout, QGraphicsItem, QGraphicsTextItem, QLabel, QLineEdit, QScrollArea,
+    QSizePolicy, QToolTip, QVBoxLayout, QWidget,
 )
 
 
@@ -281,6 +282,116 @@ class ReadoutLabel(QWidget):
         context.palette.setColor(QPalette.Text, self.palette().color(QPalette.WindowText))
         self._doc.documentLayout().draw(painter, context)
         painter.end()
+
+
+def _wrapped_extra_height(layout: QVBoxLayout, width: int) -> int:
+    """How much more than its minimum height a column of widgets ``width`` pixels wide
+    needs so that its word-wrapped labels show all their lines (Qt's own
+    ``minimumHeightForWidth`` takes every nested widget with wrapped text at its
+    preferred height, plots and all)."""
+    m = layout.contentsMargins()
+    inner = width - m.left() - m.right()
+    extra = 0
+    for i in range(layout.count()):
+        item = layout.itemAt(i)
+        label = item.widget()
+        if not item.isEmpty() and isinstance(label, QLabel) and label.wordWrap():
+            extra += max(0, label.heightForWidth(inner) - item.minimumSize().height())
+    return extra
+
+
+class PanelScroll(QScrollArea):
+    """A dock's panel that scrolls when the dock is smaller than the panel needs.
+
+    A panel's minimum size grows with the appearance scale (Ctrl+=), and a main window
+    whose docks each insist on theirs grows past the screen: its bottom rows (the status
+    bar, the panels' tabs) go off the screen, and Qt squeezes the panels that ask least
+    (the Jacobian, the curves) to a strip. Here a dock asks for no more than ``least``
+    pixels (times the appearance scale; the panel's own minimum if less); the main window
+    shares its columns out (``MainWindow._size_docks``: each panel in view what it needs,
+    where there is room), and a panel that gets less keeps its minimum and scrolls.
+
+    The panel is sized here rather than by ``QScrollArea.setWidgetResizable``, which sizes
+    a panel with wrapped text to its layout's preferred height for the width (every plot
+    at its preferred height): that scrolled panels that fit. Here a panel gets the dock's
+    size, or its minimum height at that width (wrapped texts at their wrapped height)
+    where that is more.
+    """
+
+    short = Signal()  # the panel, in view, has just come to need more room than it has
+
+    def __init__(self, panel: QWidget, least: tuple[int, int] = (220, 120)):
+        super().__init__()
+        self.panel = panel
+        self.least = least
+        self.setFrameShape(QFrame.NoFrame)
+        self.setWidget(panel)
+        panel.setAutoFillBackground(False)  # (the dock's background shows, as without it)
+        self.viewport().setAutoFillBackground(False)
+        panel.installEventFilter(self)
+        self._placing = False
+        self._short = False
+
+    def _least(self) -> QSize:
+        return self.panel.minimumSizeHint().expandedTo(self.panel.minimumSize())
+
+    def _height_at(self, width: int) -> int:
+        """The panel's least height at ``width``: its minimum, with its word-wrapped labels
+        at their wrapped height."""
+        h = self._least().height()
+        layout = self.panel.layout()
+        if isinstance(layout, QVBoxLayout) and layout.hasHeightForWidth():
+            h += _wrapped_extra_height(layout, width)
+        return h
+
+    def need(self, width: int | None = None) -> QSize:
+        """What the panel needs not to scroll in a scroll area ``width`` pixels wide
+        (default: this one's width); its width with room for a vertical scroll bar."""
+        least = self._least()
+        width = self.width() if width is None else width
+        return QSize(least.width() + self.verticalScrollBar().sizeHint().width(),
+                     self._height_at(max(least.width(), width)))
+
+    def _place(self) -> None:
+        """The panel at the scroll area's size, or at what it needs where that is more
+        (with room for the scroll bars that then show)."""
+        if self._placing:
+            return
+        self._placing = True
+        try:
+            least, width, height = self._least(), self.width(), self.height()
+            vbar = self.verticalScrollBar().sizeHint().width()
+            hbar = self.horizontalScrollBar().sizeHint().height()
+            across = least.width() > width  # (scrolls sideways)
+            down = self._height_at(max(least.width(), width)) > height - (hbar if across else 0)
+            if down and not across and least.width() > width - vbar:
+                across = True
+            w = max(least.width(), width - (vbar if down else 0))
+            h = max(self._height_at(w), height - (hbar if across else 0))
+            if (w, h) != self.panel.size().toTuple():
+                self.panel.resize(w, h)
+            short = (down or across) and not self.visibleRegion().isEmpty()
+            if short and not self._short:
+                self.short.emit()
+            self._short = short
+        finally:
+            self._placing = False
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt's name
+        if obj is self.panel and event.type() == QEvent.LayoutRequest:
+            self._place()
+        return super().eventFilter(obj, event)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._place()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        need, (w, h) = self.need(), self.least
+        return QSize(min(need.width(), round(style.scaled(w))), min(need.height(), round(style.scaled(h))))
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return self.panel.sizeHint().expandedTo(self.need())
 
 
 class LightPlotItem(pg.GraphicsWidget):

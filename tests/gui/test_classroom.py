@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QKeySequence
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from explorer import paths, style
 from explorer.layouts import LAYOUTS
@@ -63,6 +63,118 @@ def test_ctrl_plus_minus_zero_scale_every_font(window, qtbot):
     press(qtbot, window, "Ctrl+0")
     assert style.appearance.scale == 1.0
     assert QApplication.instance().font().pointSize() == base_app
+
+
+def overlapping_widgets(panel) -> list:
+    """Pairs of visible sibling widgets inside ``panel`` whose rectangles overlap (a
+    squeezed layout draws one over the other: a wrapped text half under a plot)."""
+    found = []
+    for parent in [panel, *panel.findChildren(QWidget)]:
+        if not parent.isVisible():
+            continue
+        kids = [c for c in parent.children()
+                if isinstance(c, QWidget) and c.isVisible() and not c.isWindow()]
+        for i, a in enumerate(kids):
+            for b in kids[i + 1:]:
+                if a.geometry().intersects(b.geometry()):
+                    found.append((type(a).__name__, a.geometry(), type(b).__name__, b.geometry()))
+    return found
+
+
+def panels_in_view(window) -> list[str]:
+    return [k for k, d in window.docks.items() if not d.visibleRegion().isEmpty()]
+
+
+def check_panels_whole(window) -> None:
+    """Every panel in view is at least the size it needs (scrolling if its dock is
+    smaller) and nothing in it is drawn over anything else."""
+    for key in panels_in_view(window):
+        scroll, panel = window.docks[key].widget(), window.panels[key]
+        need = scroll.need()
+        assert panel.height() >= need.height() and panel.width() >= panel.minimumSizeHint().width(), (
+            key, panel.size(), need, scroll.size(), scroll.viewport().size())
+        assert overlapping_widgets(panel) == [], key
+
+
+def settle_docks(qtbot, window):
+    """Let the columns be shared out again (a panel that came to need more room asks for
+    it once events settle)."""
+    qtbot.wait(30)
+    qtbot.waitUntil(lambda: not window._resize_timer.isActive(), timeout=2000)
+    qtbot.wait(30)
+
+
+def show_each_tab(window, qtbot):
+    """Choose each dock tab in turn (as clicks on the tabs would), yielding its key."""
+    for key, dock in window.docks.items():
+        if dock.isHidden():
+            continue
+        dock.raise_()
+        qtbot.waitUntil(lambda: not dock.visibleRegion().isEmpty(), timeout=2000)
+        settle_docks(qtbot, window)
+        yield key
+
+
+def scrolling(window, key) -> bool:
+    scroll = window.docks[key].widget()
+    return scroll.verticalScrollBar().isVisible() or scroll.horizontalScrollBar().isVisible()
+
+
+def test_at_scale_one_every_panel_has_the_room_it_needs(window, qtbot):
+    """The default window: with the default tabs no panel scrolls; whichever tab is
+    chosen, also with a point selected (the score lab's banner takes room from the panels
+    under it: the loss shape's readout was once drawn half under its plot), every panel
+    in view is whole, and where a column cannot give every panel what it needs, only the
+    bottom one scrolls."""
+    settle_docks(qtbot, window)
+    assert not any(scrolling(window, key) for key in panels_in_view(window))
+    for _ in range(30):
+        window.trainer.step()
+    for selected in (None, int(window.scene.point_losses().argmax())):
+        window.scene.select(selected)
+        for _ in show_each_tab(window, qtbot):
+            check_panels_whole(window)
+            for side in ("left", "right"):
+                above = LAYOUTS["Everything"][side][:-1]
+                for key in panels_in_view(window):
+                    if any(key in group for group in above):
+                        assert not scrolling(window, key), (selected, key)
+    assert window.size().toTuple() == (1560, 960)
+
+
+@pytest.mark.parametrize("presses", [2, 4])
+def test_zooming_in_keeps_the_window_its_size_and_every_panel_whole(window, qtbot, presses):
+    """Ctrl+= makes everything larger; the window keeps its size (it used to grow past
+    the screen, its status bar and tabs off the bottom, and the panels that ask least
+    were squeezed to a strip): panels that no longer fit scroll, and scrolling shows all
+    of them."""
+    size = window.size()
+    for _ in range(presses):
+        press(qtbot, window, "Ctrl+=")
+    qtbot.wait(50)
+    assert style.appearance.scale == pytest.approx(1.1 ** presses, rel=1e-3)
+    assert window.size() == size
+    assert window.minimumSizeHint().width() <= size.width()
+    assert window.minimumSizeHint().height() <= size.height()
+    bar = window.statusBar()
+    assert window.rect().contains(bar.geometry())
+    scrolled = 0
+    for key in show_each_tab(window, qtbot):
+        check_panels_whole(window)
+        scrolled += scrolling(window, key)
+    assert scrolled > 0  # (at this scale the panels cannot all fit: some scroll)
+    # The weights panel's last buttons come into view when scrolled to.
+    window.docks["weights"].raise_()
+    qtbot.waitUntil(lambda: not window.docks["weights"].visibleRegion().isEmpty(), timeout=2000)
+    scroll, button = window.docks["weights"].widget(), window.weights_view.zero_button
+    scroll.ensureWidgetVisible(button)
+    corner = button.mapTo(scroll.viewport(), button.rect().bottomRight())
+    assert scroll.viewport().rect().contains(corner)
+    press(qtbot, window, "Ctrl+0")  # back at scale 1, the default tabs: nothing scrolls
+    for key in ("score_lab", "jacobian", "training", "weights", "curves"):
+        window.docks[key].raise_()
+    settle_docks(qtbot, window)
+    assert not any(scrolling(window, key) for key in panels_in_view(window))
 
 
 def test_dark_theme_and_high_contrast_palette(window, qtbot):
