@@ -325,6 +325,8 @@ class PanelScroll(QScrollArea):
         self.panel = panel
         self.least = least
         self.setFrameShape(QFrame.NoFrame)
+        self.setFocusPolicy(Qt.NoFocus)  # (a click beside the panel's fields, or Tab, never
+        # stops on the scroll area: the keys stay with the field or the window's shortcuts)
         self.setWidget(panel)
         panel.setAutoFillBackground(False)  # (the dock's background shows, as without it)
         self.viewport().setAutoFillBackground(False)

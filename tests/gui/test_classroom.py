@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -20,6 +20,7 @@ from explorer import paths, style
 from explorer.layouts import LAYOUTS
 from explorer.main_window import MainWindow
 from explorer.state import SceneData
+from explorer.views.widgets import PanelScroll
 
 
 def fields_of(scene):
@@ -175,6 +176,22 @@ def test_zooming_in_keeps_the_window_its_size_and_every_panel_whole(window, qtbo
         window.docks[key].raise_()
     settle_docks(qtbot, window)
     assert not any(scrolling(window, key) for key in panels_in_view(window))
+
+
+def test_a_click_beside_a_panels_fields_leaves_the_keyboard_where_it_was(window, qtbot):
+    """The scroll area around each panel never takes the keyboard: a click on a panel's
+    bare background, and Tab, leave it with the fields (and Space with Play)."""
+    field = window.score_lab.score_edits[0]
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus, timeout=2000)
+    panel = window.training_panel
+    bare = next(QPoint(x, y) for y in range(2, panel.height(), 3) for x in range(2, panel.width(), 3)
+                if panel.childAt(x, y) is None)
+    qtbot.mouseClick(panel, Qt.LeftButton, pos=bare)
+    assert field.hasFocus()
+    for _ in range(40):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Tab)
+        assert not isinstance(QApplication.focusWidget(), PanelScroll)
 
 
 def test_dark_theme_and_high_contrast_palette(window, qtbot):
