@@ -467,6 +467,8 @@ class MainWindow(QMainWindow):
                 updates.set_shown(dock in on_top)
         self.dataset_view.setVisible(spec["central"])
         self._size_docks()
+        self._resize_docks_soon()  # (again once the docks have their places: their sizes
+        # and tab bars are what the sharing-out reads)
         if name in getattr(self, "layout_actions", {}):
             self.layout_actions[name].setChecked(True)
 
@@ -501,7 +503,8 @@ class MainWindow(QMainWindow):
         """Widths for the docks ``left`` and ``right`` (one dock a group): the layout's
         width, or what the column's widest panel needs if more, where the window has room
         beside the central plot; else shares of that room in proportion to those needs
-        (the panels scroll: ``PanelScroll``)."""
+        (the panels scroll: ``PanelScroll``). Without the plot, the columns share the
+        window's width in that proportion."""
         width = 460 if spec["central"] else 700
         columns = [docks for docks in (left, right) if docks]
         want = []
@@ -510,11 +513,16 @@ class MainWindow(QMainWindow):
             panels = [self.docks[k] for g in side for k in g if k in self.docks]
             frame = max(0, docks[0].minimumSizeHint().width() - docks[0].widget().minimumSizeHint().width())
             want.append(max(width, frame + max(d.widget().need().width() for d in panels)))
-        if spec["central"] and self.isVisible():
-            room = (self.width() - self.dataset_view.minimumSizeHint().width()
-                    - 2 * self.style().pixelMetric(QStyle.PM_DockWidgetSeparatorExtent) - 4)
-            if sum(want) > room > 0:
-                want = [max(1, room * w // sum(want)) for w in want]
+        if self.isVisible():
+            separator = self.style().pixelMetric(QStyle.PM_DockWidgetSeparatorExtent)
+            if spec["central"]:
+                room = self.width() - self.dataset_view.minimumSizeHint().width() - 2 * separator - 4
+                if sum(want) > room > 0:
+                    want = [max(1, room * w // sum(want)) for w in want]
+            else:  # (no plot between them: the columns fill the window)
+                room = self.width() - separator * (len(columns) - 1)
+                if room > 0:
+                    want = [max(1, room * w // sum(want)) for w in want]
         return [w for docks, w in zip(columns, want) for _ in docks]
 
     def _tab_bar_height(self, dock: QDockWidget) -> int:

@@ -286,17 +286,28 @@ class ReadoutLabel(QWidget):
 
 def _wrapped_extra_height(layout: QVBoxLayout, width: int) -> int:
     """How much more than its minimum height a column of widgets ``width`` pixels wide
-    needs so that its word-wrapped labels show all their lines (Qt's own
+    needs so that its word-wrapped labels show all their lines: those in it, in columns
+    within it, and in rows within it (at the widths the row gives them). Qt's own
     ``minimumHeightForWidth`` takes every nested widget with wrapped text at its
-    preferred height, plots and all)."""
+    preferred height, plots and all."""
     m = layout.contentsMargins()
     inner = width - m.left() - m.right()
     extra = 0
     for i in range(layout.count()):
         item = layout.itemAt(i)
-        label = item.widget()
-        if not item.isEmpty() and isinstance(label, QLabel) and label.wordWrap():
+        if item.isEmpty():
+            continue
+        label, sub = item.widget(), item.layout()
+        if isinstance(label, QLabel) and label.wordWrap():
             extra += max(0, label.heightForWidth(inner) - item.minimumSize().height())
+        elif isinstance(sub, QVBoxLayout):
+            extra += _wrapped_extra_height(sub, inner)
+        elif sub is not None:  # a row: its labels wrap at the widths it gives them
+            rows = [sub.itemAt(k).widget() for k in range(sub.count())]
+            tall = max((w.heightForWidth(w.width()) for w in rows
+                        if isinstance(w, QLabel) and w.wordWrap() and w.isVisibleTo(layout.parentWidget())),
+                       default=0)
+            extra += max(0, tall - item.minimumSize().height())
     return extra
 
 

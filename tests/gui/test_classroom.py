@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage, QKeySequence
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QMessageBox, QWidget
 
 from explorer import paths, style
 from explorer.layouts import LAYOUTS
@@ -95,6 +95,20 @@ def check_panels_whole(window) -> None:
         assert panel.height() >= need.height() and panel.width() >= panel.minimumSizeHint().width(), (
             key, panel.size(), need, scroll.size(), scroll.viewport().size())
         assert overlapping_widgets(panel) == [], key
+        for label in panel.findChildren(QLabel):  # every wrapped text shows all its lines
+            # (those in a scroll area of the panel's own, the derivation's lines, wrap at
+            # the width it gives them: not checked here)
+            if label.isVisible() and label.wordWrap() and label.text() and not in_inner_scroll(label, panel):
+                assert label.height() >= label.heightForWidth(label.width()), (key, label.text())
+
+
+def in_inner_scroll(widget, panel) -> bool:
+    parent = widget.parentWidget()
+    while parent is not None and parent is not panel:
+        if isinstance(parent, QAbstractScrollArea):
+            return True
+        parent = parent.parentWidget()
+    return False
 
 
 def settle_docks(qtbot, window):
@@ -176,6 +190,29 @@ def test_zooming_in_keeps_the_window_its_size_and_every_panel_whole(window, qtbo
         window.docks[key].raise_()
     settle_docks(qtbot, window)
     assert not any(scrolling(window, key) for key in panels_in_view(window))
+
+
+@pytest.mark.parametrize("scale_presses", [0, 3])
+def test_the_point_inspector_shows_every_text_whole(window, qtbot, scale_presses):
+    """The lesson layout for one point, zoomed in or not: the derivation's heading (beside
+    its class chooser) once lost its last line under the lines below it."""
+    for _ in range(25):
+        window.trainer.step()
+    press(qtbot, window, "Ctrl+4")
+    for _ in range(scale_presses):
+        press(qtbot, window, "Ctrl+=")
+    window.scene.select(int(window.scene.point_losses().argmax()))
+    for _ in show_each_tab(window, qtbot):
+        check_panels_whole(window)
+
+
+def test_without_the_plot_the_panels_fill_the_window(window, qtbot):
+    press(qtbot, window, "Ctrl+2")  # "Scores only"
+    settle_docks(qtbot, window)
+    left, right = window.docks["score_lab"], window.docks["jacobian"]
+    gap = right.geometry().left() - left.geometry().right()
+    assert 0 < gap <= 16  # (the separator between them, nothing more)
+    assert right.geometry().right() >= window.width() - 2
 
 
 def test_a_click_beside_a_panels_fields_leaves_the_keyboard_where_it_was(window, qtbot):
