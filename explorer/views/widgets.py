@@ -1,6 +1,7 @@
 """Small reusable widgets: a validating number field, a steady rich-text readout, a
-still plot (``still_plot``); ``cache_drawing`` for plot items; ``TextLayer`` for the
-many short texts of a plot."""
+still plot (``still_plot``); ``cache_drawing`` for plot items, ``BoxedText`` for a boxed
+label among them; ``TextLayer`` for the many short texts of a plot; ``PanelScroll``,
+the scroll area around each dock's panel."""
 
 from __future__ import annotations
 
