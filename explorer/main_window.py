@@ -544,13 +544,13 @@ class MainWindow(QMainWindow):
         # others scroll if they must)
         bars = [self._tab_bar_height(d) for d in docks]
         total = sum(d.height() + bar for d, bar in zip(docks, bars))
+        if not self.isVisible() or total <= 0:  # (before the window shows: the shares)
+            return [10 * h for h in shares]
         need, strip = [], []
         for shown, bar in zip(docks, bars):
             title = max(0, shown.height() - shown.widget().height())  # (its title bar)
             need.append(title + bar + shown.widget().need().height())
             strip.append(min(need[-1], title + bar + round(style.scaled(120))))
-        if not self.isVisible() or total <= 0:
-            return [10 * h for h in shares]
         if sum(need) > total:
             # (if even the strips do not fit: each a share in proportion to its need)
             if sum(strip) > total:
