@@ -183,6 +183,16 @@ class DerivationView(QWidget):
             self.body.setMaximumWidth(event.size().width())
         return False
 
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        # Never narrower than the lines' unbreakable runs ("= 0.130", kept on one line):
+        # the body is never wider than the panel (``eventFilter``), so a panel narrower
+        # than them cut their last lines off; the dock's scroll area scrolls sideways instead.
+        hint = super().minimumSizeHint()
+        m = self.layout().contentsMargins()
+        lines = (self.body.layout().minimumSize().width() + self.scroll.verticalScrollBar().sizeHint().width()
+                 + 2 * self.scroll.frameWidth() + m.left() + m.right())
+        return QSize(max(hint.width(), lines), hint.height())
+
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         if event.size().width() != event.oldSize().width():

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage, QKeySequence
-from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
 from explorer import paths, style
 from explorer.layouts import LAYOUTS
@@ -96,19 +96,8 @@ def check_panels_whole(window) -> None:
             key, panel.size(), need, scroll.size(), scroll.viewport().size())
         assert overlapping_widgets(panel) == [], key
         for label in panel.findChildren(QLabel):  # every wrapped text shows all its lines
-            # (those in a scroll area of the panel's own, the derivation's lines, wrap at
-            # the width it gives them: not checked here)
-            if label.isVisible() and label.wordWrap() and label.text() and not in_inner_scroll(label, panel):
+            if label.isVisible() and label.wordWrap() and label.text():
                 assert label.height() >= label.heightForWidth(label.width()), (key, label.text())
-
-
-def in_inner_scroll(widget, panel) -> bool:
-    parent = widget.parentWidget()
-    while parent is not None and parent is not panel:
-        if isinstance(parent, QAbstractScrollArea):
-            return True
-        parent = parent.parentWidget()
-    return False
 
 
 def settle_docks(qtbot, window):
