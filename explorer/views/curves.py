@@ -184,7 +184,7 @@ class CurvesView(QWidget):
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt name
         # two plots, their axes and the legend, readable: below this, the dock scrolls
         # (PanelScroll) rather than squeezing them into a strip
-        return QSize(round(style.scaled(200)), round(style.scaled(170)))
+        return QSize(round(style.scaled(200)), round(style.scaled(200)))
 
     @staticmethod
     def _curve(plot: pg.PlotItem, pen) -> pg.PlotDataItem:
