@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QImage, QKeySequence
+from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
 from explorer import paths, style
@@ -406,6 +406,25 @@ def test_png_export_of_the_window_and_of_a_panel(window, tmp_path):
     assert img.width() == window.width() and img.height() == window.height()
     assert window.export_png(window.score_lab, tmp_path / "lab.png")
     assert QImage(str(tmp_path / "lab.png")).width() == window.score_lab.width()
+
+
+def test_a_panel_exported_from_the_menu_is_whole_even_when_it_scrolls(window, qtbot, tmp_path,
+                                                                     monkeypatch):
+    """File > Export > "Score lab as PNG…" saves the whole panel, the part scrolled out of
+    its dock too."""
+    for _ in range(4):
+        press(qtbot, window, "Ctrl+=")
+    settle_docks(qtbot, window)
+    scroll, panel = window.docks["score_lab"].widget(), window.score_lab
+    assert scroll.verticalScrollBar().isVisible()  # (it scrolls at this scale)
+    path = tmp_path / "lab.png"
+    monkeypatch.setattr("explorer.main_window.QFileDialog.getSaveFileName",
+                        lambda *a, **k: (str(path), "PNG images (*.png)"))
+    action = next(a for a in window.findChildren(QAction) if a.text() == "Score lab as PNG…")
+    action.trigger()
+    img = QImage(str(path))
+    assert (img.width(), img.height()) == (panel.width(), panel.height())
+    assert img.height() > scroll.viewport().height()
 
 
 def test_gif_of_a_training_run_has_the_expected_frames(window, tmp_path):
