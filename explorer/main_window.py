@@ -479,9 +479,9 @@ class MainWindow(QMainWindow):
                                       for group in spec[side]) if g]
                    for side in ("left", "right")}
         shown = {side: [self._shown_dock(g) for g in groups] for side, groups in columns.items()}
-        left, right = shown["left"], shown["right"]
-        if left or right:
-            self.resizeDocks(left + right, self._column_widths(spec, left, right), Qt.Horizontal)
+        if shown["left"] or shown["right"]:
+            self.resizeDocks(shown["left"] + shown["right"], self._column_widths(spec, columns, shown),
+                             Qt.Horizontal)
         for side, groups in columns.items():
             heights = spec.get(f"{side}_heights")
             if heights and len(heights) == len(groups):
@@ -499,20 +499,20 @@ class MainWindow(QMainWindow):
         if getattr(self, "_sized_once", False):
             self._resize_timer.start()
 
-    def _column_widths(self, spec, left, right) -> list[int]:
-        """Widths for the docks ``left`` and ``right`` (one dock a group): the layout's
-        width, or what the column's widest panel needs if more, where the window has room
-        beside the central plot; else shares of that room in proportion to those needs
-        (the panels scroll: ``PanelScroll``). Without the plot, the columns share the
-        window's width in that proportion."""
+    def _column_widths(self, spec, columns, shown) -> list[int]:
+        """Widths for the docks ``shown["left"] + shown["right"]`` (the dock in view of each
+        group of ``columns``): the layout's width, or what the column's widest panel needs
+        if more, where the window has room beside the central plot; else shares of that
+        room in proportion to those needs (the panels scroll: ``PanelScroll``). Without
+        the plot, the columns share the window's width in that proportion."""
         width = 460 if spec["central"] else 700
-        columns = [docks for docks in (left, right) if docks]
+        sides = [side for side in ("left", "right") if shown[side]]
         want = []
-        for docks in columns:
-            side = spec["left"] if docks is left else spec["right"]
-            panels = [self.docks[k] for g in side for k in g if k in self.docks]
-            frame = max(0, docks[0].minimumSizeHint().width() - docks[0].widget().minimumSizeHint().width())
-            want.append(max(width, frame + max(d.widget().need().width() for d in panels)))
+        for side in sides:
+            first = shown[side][0]
+            frame = max(0, first.minimumSizeHint().width() - first.widget().minimumSizeHint().width())
+            widest = max(d.widget().need().width() for group in columns[side] for d in group)
+            want.append(max(width, frame + widest))
         if self.isVisible():
             separator = self.style().pixelMetric(QStyle.PM_DockWidgetSeparatorExtent)
             if spec["central"]:
@@ -520,10 +520,10 @@ class MainWindow(QMainWindow):
                 if sum(want) > room > 0:
                     want = [max(1, room * w // sum(want)) for w in want]
             else:  # (no plot between them: the columns fill the window)
-                room = self.width() - separator * (len(columns) - 1)
+                room = self.width() - separator * (len(sides) - 1)
                 if room > 0:
                     want = [max(1, room * w // sum(want)) for w in want]
-        return [w for docks, w in zip(columns, want) for _ in docks]
+        return [w for side, w in zip(sides, want) for _ in shown[side]]
 
     def _tab_bar_height(self, dock: QDockWidget) -> int:
         """The height of the tab bar under ``dock``'s group (0 if it has none): Qt puts a
@@ -550,7 +550,7 @@ class MainWindow(QMainWindow):
         for shown, bar in zip(docks, bars):
             title = max(0, shown.height() - shown.widget().height())  # (its title bar)
             need.append(title + bar + shown.widget().need().height())
-            strip.append(min(need[-1], title + bar + round(style.scaled(120))))
+            strip.append(min(need[-1], title + bar + shown.widget().least_size().height()))
         if sum(need) > total:
             # (if even the strips do not fit: each a share in proportion to its need)
             if sum(strip) > total:

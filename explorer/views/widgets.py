@@ -304,8 +304,8 @@ def _wrapped_extra_height(layout: QVBoxLayout, width: int) -> int:
         elif isinstance(sub, QVBoxLayout):
             extra += _wrapped_extra_height(sub, inner)
         elif sub is not None:  # a row: its labels wrap at the widths it gives them
-            rows = [sub.itemAt(k).widget() for k in range(sub.count())]
-            tall = max((w.heightForWidth(w.width()) for w in rows
+            in_row = [sub.itemAt(k).widget() for k in range(sub.count())]
+            tall = max((w.heightForWidth(w.width()) for w in in_row
                         if isinstance(w, QLabel) and w.wordWrap() and w.isVisibleTo(layout.parentWidget())),
                        default=0)
             extra += max(0, tall - item.minimumSize().height())
@@ -400,9 +400,14 @@ class PanelScroll(QScrollArea):
         super().resizeEvent(event)
         self._place()
 
+    def least_size(self) -> QSize:
+        """The most this scroll area asks for (``least`` at the appearance scale): a strip
+        to scroll the panel in."""
+        w, h = self.least
+        return QSize(round(style.scaled(w)), round(style.scaled(h)))
+
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        need, (w, h) = self.need(), self.least
-        return QSize(min(need.width(), round(style.scaled(w))), min(need.height(), round(style.scaled(h))))
+        return self.need().boundedTo(self.least_size())
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return self.panel.sizeHint().expandedTo(self.need())
